@@ -1,0 +1,122 @@
+"""Hypothesis strategies for massca's model: bands, states, valid and malformed trees."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from hypothesis import strategies as st
+
+from massca.model import (
+    ExchangeLimits,
+    Flexibility,
+    Hierarchy,
+    Node,
+    NodeKind,
+    Resource,
+    State,
+)
+
+MW = st.floats(min_value=0.0, max_value=1e4, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def flexibilities(draw: st.DrawFn) -> Flexibility:
+    """A valid band: three magnitudes sorted into min <= current <= max."""
+    low, current, high = sorted(draw(st.lists(MW, min_size=3, max_size=3)))
+    return Flexibility(low, high, current)
+
+
+states = st.builds(State, flexibilities(), flexibilities())
+
+limits = st.builds(
+    ExchangeLimits,
+    st.one_of(MW, st.just(float("inf"))),
+    st.one_of(MW, st.just(float("inf"))),
+)
+
+merit_orders = st.permutations(list(Resource)).map(tuple)
+
+tolerances = st.sampled_from([0.0, 1e-9, 1e-6, 1e-3, 0.5])
+
+
+@st.composite
+def hierarchies(draw: st.DrawFn, max_cells: int = 4, max_controllers: int = 6) -> Hierarchy:
+    """A valid tree with shuffled ids, so that id order differs from creation order."""
+    cells = draw(st.integers(1, max_cells))
+    controllers = draw(st.integers(0, max_controllers))
+    extra_units = draw(st.integers(0, 10))
+    total = cells + controllers + cells + controllers + extra_units
+    names = draw(st.permutations([f"n{i:03d}" for i in range(total)]))
+    pool = iter(names)
+    nodes = [Node("root", NodeKind.COORDINATOR)]
+    holders: list[str] = []
+    for _ in range(cells):
+        cell = next(pool)
+        nodes.append(Node(cell, NodeKind.CELL, "root"))
+        holders.append(cell)
+    for _ in range(controllers):
+        controller = next(pool)
+        nodes.append(Node(controller, NodeKind.CONTROLLER, draw(st.sampled_from(holders))))
+        holders.append(controller)
+    for holder in holders:  # every cell and controller gets one unit of its own
+        nodes.append(Node(next(pool), NodeKind.UNIT, holder))
+    for _ in range(extra_units):
+        nodes.append(Node(next(pool), NodeKind.UNIT, draw(st.sampled_from(holders))))
+    order = draw(st.permutations(nodes))
+    return Hierarchy(tuple(order))
+
+
+@st.composite
+def hierarchy_with_states(draw: st.DrawFn) -> tuple[Hierarchy, dict[str, State]]:
+    """A valid tree and a state for each of its units."""
+    hierarchy = draw(hierarchies())
+    return hierarchy, {u: draw(states) for u in hierarchy.units}
+
+
+MUTATIONS = (
+    "duplicate",
+    "unknown_parent",
+    "cycle",
+    "empty_cell",
+    "unit_parent",
+    "no_coordinator",
+    "two_coordinators",
+    "cell_under_cell",
+)
+
+
+@st.composite
+def malformed(draw: st.DrawFn) -> tuple[str, tuple[Node, ...], str]:
+    """(mutation, nodes, a phrase the error must contain) for a broken variant of a tree."""
+    hierarchy = draw(hierarchies())
+    nodes = list(hierarchy.nodes)
+    mutation = draw(st.sampled_from(MUTATIONS))
+    if mutation == "duplicate":
+        victim = draw(st.sampled_from(nodes[1:]))
+        nodes.append(victim)
+        return mutation, tuple(nodes), f"duplicate id {victim.id!r}"
+    if mutation == "unknown_parent":
+        i = draw(st.integers(0, len(nodes) - 1).filter(lambda k: nodes[k].parent is not None))
+        nodes[i] = replace(nodes[i], parent="ghost")
+        return mutation, tuple(nodes), "unknown parent 'ghost'"
+    if mutation == "cycle":
+        a, b = "cyc-a", "cyc-b"
+        nodes += [Node(a, NodeKind.CONTROLLER, b), Node(b, NodeKind.CONTROLLER, a)]
+        nodes += [Node("cyc-u", NodeKind.UNIT, a)]
+        return mutation, tuple(nodes), "cycle: cyc-a -> cyc-b -> cyc-a"
+    if mutation == "empty_cell":
+        nodes.append(Node("zz-empty", NodeKind.CELL, hierarchy.root))
+        return mutation, tuple(nodes), "empty cell 'zz-empty'"
+    if mutation == "unit_parent":
+        unit = draw(st.sampled_from(hierarchy.units))
+        nodes.append(Node("zz-child", NodeKind.UNIT, unit))
+        return mutation, tuple(nodes), f"hangs under unit {unit!r}"
+    if mutation == "no_coordinator":
+        nodes = [n for n in nodes if n.kind is not NodeKind.COORDINATOR]
+        return mutation, tuple(nodes), "no coordinator"
+    if mutation == "two_coordinators":
+        nodes.append(Node("zz-root", NodeKind.COORDINATOR))
+        return mutation, tuple(nodes), "2 coordinators"
+    cell = draw(st.sampled_from(hierarchy.cells))
+    nodes += [Node("zz-cell", NodeKind.CELL, cell), Node("zz-u", NodeKind.UNIT, "zz-cell")]
+    return mutation, tuple(nodes), "cell 'zz-cell' hangs under cell"

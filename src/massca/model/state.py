@@ -1,0 +1,135 @@
+"""Flexibility bands and unit/cell states: the values every agent reports and aggregates.
+
+Belongs here: the immutable value types and their validation. Not here: how states are
+combined (`aggregation`), judged (`balance`) or changed (`redispatch`).
+
+Units and signs: every number is active power in MW and a non-negative *magnitude*.
+Production and consumption are separate bands, so a load never carries a negative sign;
+the net balance of a state is ``production.current - consumption.current`` (positive:
+surplus, the cell could export; negative: deficit, it must import).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from massca.model.errors import InvalidStateError
+
+__all__ = ["ZERO_FLEXIBILITY", "ZERO_STATE", "Flexibility", "State"]
+
+
+def _band(triple: tuple[float, float, float], name: str) -> Flexibility:
+    if len(triple) != 3:
+        raise InvalidStateError(f"{name} must be a (min, max, current) triple, got {triple!r}")
+    low, high, current = triple
+    _check_band(low, high, current, f"{name}.")
+    return Flexibility(float(low), float(high), float(current))
+
+
+def _check_band(low: float, high: float, current: float, prefix: str) -> None:
+    for field, value in (("min", low), ("max", high), ("current", current)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidStateError(
+                f"{prefix}{field} must be a number of MW, got {type(value).__name__} {value!r}"
+            )
+        if not math.isfinite(value):
+            raise InvalidStateError(f"{prefix}{field} = {value!r}: must be a finite number of MW")
+        if value < 0:
+            raise InvalidStateError(
+                f"{prefix}{field} = {value!r}: must be >= 0 (magnitudes in MW; put a load's "
+                "power in `consumption`, a generator's in `production`)"
+            )
+    if low > high:
+        raise InvalidStateError(f"{prefix}min = {low!r} exceeds {prefix}max = {high!r}")
+    if not low <= current <= high:
+        raise InvalidStateError(
+            f"{prefix}current = {current!r} lies outside [{prefix}min, {prefix}max] = "
+            f"[{low!r}, {high!r}]: widen the band or report the measurement inside it"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Flexibility:
+    """A band ``min <= current <= max`` of active power in MW, all finite and ``>= 0``.
+
+    ``current`` is the present operating point (the measurement); ``min`` and ``max``
+    bound where a redispatch may move it. Construction raises `InvalidStateError`
+    naming the field and value if any invariant is broken; nothing is clipped.
+    """
+
+    min: float
+    max: float
+    current: float
+
+    def __post_init__(self) -> None:
+        _check_band(self.min, self.max, self.current, "")
+
+    @property
+    def headroom_up(self) -> float:
+        """MW by which ``current`` can still rise: ``max - current`` (``>= 0``)."""
+        return self.max - self.current
+
+    @property
+    def headroom_down(self) -> float:
+        """MW by which ``current`` can still fall: ``current - min`` (``>= 0``)."""
+        return self.current - self.min
+
+
+ZERO_FLEXIBILITY = Flexibility(0.0, 0.0, 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    """What a unit, controller or cell reports: its production and consumption bands."""
+
+    production: Flexibility = ZERO_FLEXIBILITY
+    consumption: Flexibility = ZERO_FLEXIBILITY
+
+    def __post_init__(self) -> None:
+        for name in ("production", "consumption"):
+            if not isinstance(getattr(self, name), Flexibility):
+                raise InvalidStateError(
+                    f"State.{name} must be a Flexibility, got {type(getattr(self, name)).__name__}"
+                )
+
+    @property
+    def balance(self) -> float:
+        """Net power in MW: ``production.current - consumption.current`` (+ surplus)."""
+        return self.production.current - self.consumption.current
+
+    @classmethod
+    def of(
+        cls,
+        production: tuple[float, float, float] = (0.0, 0.0, 0.0),
+        consumption: tuple[float, float, float] = (0.0, 0.0, 0.0),
+    ) -> State:
+        """Build a state from ``(min, max, current)`` triples; errors name the band."""
+        return cls(_band(production, "production"), _band(consumption, "consumption"))
+
+
+ZERO_STATE = State()
+
+_new = object.__new__
+_set = object.__setattr__
+
+
+def trusted_flexibility(low: float, high: float, current: float) -> Flexibility:
+    """A band built without validation, for model code whose arithmetic guarantees
+    ``0 <= low <= current <= high`` (sums of valid bands, moves clamped into a band).
+
+    Not public: user input always goes through `Flexibility`, which validates.
+    """
+    band: Flexibility = _new(Flexibility)
+    _set(band, "min", low)
+    _set(band, "max", high)
+    _set(band, "current", current)
+    return band
+
+
+def trusted_state(production: Flexibility, consumption: Flexibility) -> State:
+    """A state built from two bands without re-checking them (see `trusted_flexibility`)."""
+    state: State = _new(State)
+    _set(state, "production", production)
+    _set(state, "consumption", consumption)
+    return state

@@ -1,0 +1,36 @@
+"""Seeded synthetic unit states for benchmarks, `massca bench` and tests.
+
+Belongs here: reproducible made-up measurements for a `Hierarchy`. Not here: real
+profiles (the scenario reads SimBench's). Randomness is injected as a seed; the same
+(hierarchy, seed, step) always gives the same states, on every machine.
+
+Units whose id contains ``gen`` are generators (a production band ``[0, available]``
+with the output at or below what is available); every other unit is a flexible load (a
+consumption band of +-20 % around its demand, within ``[0, rated]``). Sizes follow a
+CIGRE MV cell: loads up to 2 MW, generators up to 3 MW.
+"""
+
+from __future__ import annotations
+
+import random
+
+from massca.model import Flexibility, Hierarchy, State
+
+__all__ = ["synthetic_states"]
+
+
+def synthetic_states(hierarchy: Hierarchy, seed: int, step: int = 0) -> dict[str, State]:
+    """States for every unit of ``hierarchy`` at ``step`` of the run seeded by ``seed``."""
+    rng = random.Random(f"massca:{seed}:{step}")
+    states: dict[str, State] = {}
+    zero = Flexibility(0.0, 0.0, 0.0)
+    for unit in hierarchy.units:
+        if "gen" in unit:
+            available = rng.uniform(0.0, 3.0)
+            output = available * rng.uniform(0.8, 1.0)
+            states[unit] = State(Flexibility(0.0, available, output), zero)
+        else:
+            demand = rng.uniform(0.05, 2.0)
+            band = Flexibility(0.8 * demand, 1.2 * demand, demand)
+            states[unit] = State(zero, band)
+    return states
