@@ -1,20 +1,25 @@
 """The ``massca`` command line. Thin: parse arguments, call the layers below, print.
 
 This is the only place in massca that prints; everything else returns values or logs
-through structlog. Bad input ends with a one-line ``massca: error: ...`` and exit code 2.
+through structlog. Exit codes: 0 success, 1 a replay diverged, 2 bad input (one line
+``massca: error: ...``, no traceback).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+
+import orjson
 
 from massca import __version__
-from massca.errors import ConfigurationError
+from massca.errors import ConfigurationError, LogFormatError
+from massca.log import Event, LogContents, ReplayReport
 
 __all__ = ["main"]
 
+EXIT_DIVERGED = 1
 EXIT_USAGE = 2
 
 
@@ -26,7 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(mosaik, mango-agents, pandapower).",
     )
     parser.add_argument("--version", action="version", version=f"massca {__version__}")
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_bench(commands)
+    _add_replay(commands)
     return parser
 
 
@@ -37,11 +44,167 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        return int(args.handler(args))
-    except ConfigurationError as error:
+        return handler(args)
+    except (ConfigurationError, LogFormatError) as error:
         print(f"massca: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+# -- bench --------------------------------------------------------------------------------
+
+
+def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    bench = commands.add_parser(
+        "bench",
+        help="time the MAS alone on N cells x depth d",
+        description="Run the MAS alone (no mosaik, no grid) on N CIGRE-sized cells "
+        "(18 loads + 9 generators each) with seeded synthetic states, and report the "
+        "per-step time, messages per step and peak memory.",
+    )
+    bench.add_argument("--cells", type=int, default=50, help="number of cells (default 50)")
+    bench.add_argument("--depth", type=int, default=1, help="controllers per cell chain (1)")
+    bench.add_argument("--steps", type=int, default=50, help="measured steps (default 50)")
+    bench.add_argument("--warmup", type=int, default=3, help="unmeasured first steps (3)")
+    bench.add_argument("--runtime", choices=("native", "mango"), default="native")
+    bench.add_argument("--seed", type=int, default=1, help="seed of the synthetic states")
+    logging = bench.add_mutually_exclusive_group()
+    logging.add_argument("--no-log", action="store_true", help="switch the event log off")
+    logging.add_argument("--log", metavar="FILE", help="keep the event log in FILE")
+    bench.add_argument("--json", action="store_true", help="print one JSON object")
+    bench.set_defaults(handler=_bench)
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from massca.bench import BenchConfig, run_bench
+
+    config = BenchConfig(
+        cells=args.cells,
+        depth=args.depth,
+        steps=args.steps,
+        warmup=args.warmup,
+        runtime=args.runtime,
+        seed=args.seed,
+        log=not args.no_log,
+        log_path=args.log,
+    )
+    result = run_bench(config, progress=_progress_bar("bench") if sys.stderr.isatty() else None)
+    if args.json:
+        print(orjson.dumps(result.to_json()).decode())
+        return 0
+    log = f"on ({result.log_path})" if result.log_path else "on (discarded)"
+    print(
+        f"massca bench: {result.cells} cells x depth {result.depth}, {result.agents} agents "
+        f"({result.units} units), runtime {result.runtime}, log {log if result.log else 'off'}"
+    )
+    print(
+        f"  step time   median {result.median_step_ms:.2f} ms   min {result.min_step_ms:.2f} ms"
+        f"   max {result.max_step_ms:.2f} ms   ({result.steps} steps)"
+    )
+    print(
+        f"  oracle      median {result.oracle_median_ms:.2f} ms   ratio "
+        f"{result.ratio_to_oracle:.1f}x"
+    )
+    print(f"  messages    {result.messages_per_step:.0f} per step")
+    print(
+        f"  memory      peak RSS {result.peak_rss_mb:.0f} MB, "
+        f"{result.memory_per_agent_kb:.2f} KB per agent beyond the baseline"
+    )
+    print(f"  machine     Python {result.python}, {result.machine}")
+    return 0
+
+
+def _progress_bar(label: str) -> Callable[[int, int], None]:
+    def show(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // total
+        bar = "#" * filled + "-" * (width - filled)
+        end = "\n" if done == total else ""
+        print(f"\r{label} [{bar}] {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+# -- replay -------------------------------------------------------------------------------
+
+
+def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    replay = commands.add_parser(
+        "replay",
+        help="re-run a recorded event log and check every message",
+        description="Feed every recorded inbound message to the same agent code without a "
+        "transport, check each outbound message against the record, and report the first "
+        "divergence (exit code 1).",
+    )
+    replay.add_argument("log", metavar="LOG", help="an event log written by massca")
+    replay.add_argument("--agent", help="show this agent's conversation")
+    replay.add_argument("--step", type=int, metavar="TIME", help="show the messages of this time")
+    replay.add_argument("--limit", type=int, default=200, help="most messages shown (200)")
+    replay.set_defaults(handler=_replay)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from massca.actors import replay_file
+
+    contents, report = replay_file(args.log)
+    if args.agent is not None and args.agent not in contents.header.hierarchy.kinds:
+        raise ConfigurationError(f"--agent {args.agent!r}: no such agent in {args.log}")
+    _print_summary(args.log, contents, report)
+    if args.agent is not None or args.step is not None:
+        _print_events(contents.events, args.agent, args.step, args.limit)
+    if report.divergence is not None:
+        print(report.divergence.describe())
+        return EXIT_DIVERGED
+    return 0
+
+
+def _print_summary(path: str, contents: LogContents, report: ReplayReport) -> None:
+    header, hierarchy = contents.header, contents.header.hierarchy
+    runtime = header.config.get("runtime", "unknown")
+    print(f"log: {path} (written by massca {header.massca_version}, runtime {runtime})")
+    print(
+        f"agents: {len(hierarchy)} ({len(hierarchy.cells)} cells, "
+        f"{len(hierarchy.controllers)} controllers, {len(hierarchy.units)} units)"
+    )
+    print(
+        f"replayed: {report.steps} steps, {report.iterations} iterations, "
+        f"{report.messages} messages"
+    )
+    if report.torn_line is not None:
+        print(
+            f"warning: line {report.torn_line} is cut off (the writer stopped mid-line); "
+            "everything before it was replayed"
+        )
+    verdict = "1 divergence" if report.divergence else "0 divergences"
+    print(f"result: {verdict}")
+
+
+def _print_events(events: Sequence[Event], agent: str | None, step: int | None, limit: int) -> None:
+    chosen = [
+        e
+        for e in events
+        if (agent is None or agent in (e.sender, e.receiver)) and (step is None or e.time == step)
+    ]
+    what = " and ".join(
+        part
+        for part in (
+            f"agent {agent!r}" if agent is not None else "",
+            f"time {step}" if step is not None else "",
+        )
+        if part
+    )
+    print(f"\nmessages of {what}: {len(chosen)}")
+    for event in chosen[:limit]:
+        body = orjson.dumps(event.body).decode()
+        if len(body) > 120:
+            body = body[:117] + "..."
+        print(
+            f"  #{event.seq:<8} t={event.time} it={event.iteration}  "
+            f"{event.sender} -> {event.receiver}  {event.kind} {body}"
+        )
+    if len(chosen) > limit:
+        print(f"  ... {len(chosen) - limit} more (raise --limit to see them)")
 
 
 if __name__ == "__main__":

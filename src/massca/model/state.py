@@ -53,6 +53,7 @@ def _check_band(low: float, high: float, current: float, prefix: str) -> None:
 class Flexibility:
     """A band ``min <= current <= max`` of active power in MW, all finite and ``>= 0``.
 
+    Negative zero is stored as ``0.0``.
     ``current`` is the present operating point (the measurement); ``min`` and ``max``
     bound where a redispatch may move it. Construction raises `InvalidStateError`
     naming the field and value if any invariant is broken; nothing is clipped.
@@ -64,6 +65,9 @@ class Flexibility:
 
     def __post_init__(self) -> None:
         _check_band(self.min, self.max, self.current, "")
+        for field in ("min", "max", "current"):
+            if getattr(self, field) == 0.0:  # store -0.0 as 0.0: one zero, one encoding
+                object.__setattr__(self, field, 0.0)
 
     @property
     def headroom_up(self) -> float:

@@ -1,0 +1,273 @@
+"""The agents of the prototype's architecture: unit agents, controllers, the coordinator.
+
+Belongs here: thin, host-agnostic agents. Each handler receives one message, calls
+`massca.model`, and sends through the ``send(sender, receiver, message)`` callable it was
+built with; none of them awaits, sleeps or knows how messages travel. The same objects
+run on the native core, inside mango agents and under replay. Not here: transport,
+logging, time.
+
+Every agent tracks whom it still waits for in the current phase (`awaiting`), so a
+runtime whose step stalls can name the agents that did not answer. A message that does
+not fit the protocol (an answer nobody asked for, a second answer) raises
+`ProtocolError`; the runtime turns it into an `AgentError` naming agent and step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from massca.actors.messages import (
+    CONFIRM,
+    DONE,
+    REQUEST,
+    Answer,
+    Confirm,
+    Done,
+    Redispatch,
+    Report,
+    Request,
+    StepStart,
+    Update,
+)
+from massca.log.events import ENVIRONMENT
+from massca.model import (
+    Balance,
+    ConfigurationError,
+    Hierarchy,
+    Instruction,
+    NodeKind,
+    Plan,
+    ProtocolError,
+    State,
+    StepConfig,
+    aggregate,
+    apply,
+    classify,
+    decide,
+)
+
+__all__ = ["Agent", "ControllerAgent", "CoordinatorAgent", "Send", "UnitAgent", "build_agents"]
+
+Send = Callable[[str, str, Any], None]
+
+
+class Agent:
+    """Base: an id, a ``send`` callable, and dispatch by message type to ``on_<kind>``."""
+
+    __slots__ = ("_send", "handlers", "id")
+    handles: tuple[type, ...] = ()
+
+    def __init__(self, agent_id: str, send: Send) -> None:
+        self.id = agent_id
+        self._send = send
+        self.handlers: dict[type, Callable[[str, Any], None]] = {
+            kind: getattr(self, f"on_{kind.kind}") for kind in self.handles
+        }
+        """Message type -> bound handler; runtimes may call these directly."""
+
+    def receive(self, sender: str, message: Any) -> None:
+        """Handle one message; `ProtocolError` for a kind this agent does not handle."""
+        handler = self.handlers.get(type(message))
+        if handler is None:
+            raise ProtocolError(
+                f"{type(self).__name__} {self.id!r} cannot handle "
+                f"{getattr(message, 'kind', type(message).__name__)!r} from {sender!r}"
+            )
+        handler(sender, message)
+
+    def awaiting(self) -> tuple[str, ...]:
+        """The agents this one still waits for in the current phase."""
+        return ()
+
+
+def _expect(outstanding: set[str], sender: str, owner: str, kind: str) -> None:
+    try:
+        outstanding.remove(sender)
+    except KeyError:
+        raise ProtocolError(
+            f"{owner!r} got {kind!r} from {sender!r}, which it was not waiting for"
+        ) from None
+
+
+class UnitAgent(Agent):
+    """Holds one unit's measured state; answers with it and applies instructions to it."""
+
+    __slots__ = ("coordinator", "parent", "state", "target")
+    handles = (Update, Request, Redispatch)
+
+    def __init__(self, agent_id: str, parent: str, coordinator: str, send: Send) -> None:
+        super().__init__(agent_id, send)
+        self.parent = parent
+        self.coordinator = coordinator
+        self.state: State | None = None
+        self.target: State | None = None
+
+    def on_update(self, sender: str, message: Update) -> None:
+        self.state = message.state
+        self.target = None
+        self._send(self.id, self.coordinator, CONFIRM)
+
+    def on_request(self, sender: str, message: Request) -> None:
+        if self.state is None:
+            raise ProtocolError(f"unit {self.id!r} was asked for its state before any update")
+        self._send(self.id, self.parent, Answer(self.state))
+
+    def on_redispatch(self, sender: str, message: Redispatch) -> None:
+        if self.state is None:
+            raise ProtocolError(f"unit {self.id!r} got an instruction before any update")
+        self.target = apply(message.instruction, self.state)
+        self._send(self.id, self.parent, DONE)
+
+
+class ControllerAgent(Agent):
+    """A cell controller or an intermediate controller: aggregates up, forwards down."""
+
+    __slots__ = ("_answers", "_outstanding", "aggregate", "children", "parent")
+    handles = (Request, Answer, Redispatch, Done)
+
+    def __init__(self, agent_id: str, parent: str, children: tuple[str, ...], send: Send):
+        super().__init__(agent_id, send)
+        self.parent = parent
+        self.children = children  # canonical order
+        self.aggregate: State | None = None
+        self._answers: dict[str, State] = {}
+        self._outstanding: set[str] = set()
+
+    def on_request(self, sender: str, message: Request) -> None:
+        self._answers = {}
+        self._outstanding = set(self.children)
+        for child in self.children:
+            self._send(self.id, child, REQUEST)
+
+    def on_answer(self, sender: str, message: Answer) -> None:
+        _expect(self._outstanding, sender, self.id, "answer")
+        self._answers[sender] = message.state
+        if not self._outstanding:
+            answers = self._answers
+            self.aggregate = aggregate([answers[c] for c in self.children])
+            self._send(self.id, self.parent, Answer(self.aggregate))
+
+    def on_redispatch(self, sender: str, message: Redispatch) -> None:
+        self._outstanding = set(self.children)
+        for child in self.children:
+            self._send(self.id, child, message)  # the same immutable message, no copy
+
+    def on_done(self, sender: str, message: Done) -> None:
+        _expect(self._outstanding, sender, self.id, "done")
+        if not self._outstanding:
+            self._send(self.id, self.parent, DONE)
+
+    def awaiting(self) -> tuple[str, ...]:
+        return tuple(sorted(self._outstanding))
+
+
+class CoordinatorAgent(Agent):
+    """The root (the prototype's mosaik agent): runs the phases and decides the plan."""
+
+    __slots__ = (
+        "_answers",
+        "_outstanding",
+        "_phase",
+        "_states",
+        "aggregate",
+        "balances",
+        "cells",
+        "config",
+        "instruction",
+        "plan",
+        "units",
+    )
+    handles = (StepStart, Confirm, Answer, Done)
+
+    def __init__(
+        self,
+        agent_id: str,
+        cells: tuple[str, ...],
+        units: tuple[str, ...],
+        config: StepConfig,
+        send: Send,
+    ) -> None:
+        super().__init__(agent_id, send)
+        self.cells = cells
+        self.units = units
+        self.config = config
+        self.aggregate: State | None = None
+        self.balances: Mapping[str, Balance] = {}
+        self.plan: Plan | None = None
+        self.instruction: Instruction | None = None
+        self._answers: dict[str, State] = {}
+        self._outstanding: set[str] = set()
+        self._phase = "idle"
+
+    def on_step_start(self, sender: str, message: StepStart) -> None:
+        if sender != ENVIRONMENT:
+            raise ProtocolError(f"step_start must come from the environment, not {sender!r}")
+        self._phase = "update"
+        self._outstanding = set(self.units)
+        states = message.states
+        for unit in self.units:
+            self._send(self.id, unit, Update(states[unit]))
+
+    def on_confirm(self, sender: str, message: Confirm) -> None:
+        _expect(self._outstanding, sender, self.id, "confirm")
+        if not self._outstanding:
+            self._phase = "request"
+            self._answers = {}
+            self._outstanding = set(self.cells)
+            for cell in self.cells:
+                self._send(self.id, cell, REQUEST)
+
+    def on_answer(self, sender: str, message: Answer) -> None:
+        _expect(self._outstanding, sender, self.id, "answer")
+        self._answers[sender] = message.state
+        if self._outstanding:
+            return
+        answers = self._answers
+        tolerance = self.config.tolerance
+        self.balances = {cell: classify(answers[cell], tolerance) for cell in self.cells}
+        self.aggregate = aggregate([answers[c] for c in self.cells])
+        self.plan, self.instruction = decide(self.aggregate, self.config)
+        self._phase = "redispatch"
+        self._outstanding = set(self.cells)
+        redispatch = Redispatch(self.instruction)
+        for cell in self.cells:
+            self._send(self.id, cell, redispatch)
+
+    def on_done(self, sender: str, message: Done) -> None:
+        _expect(self._outstanding, sender, self.id, "done")
+        if not self._outstanding:
+            self._phase = "idle"
+            assert self.plan is not None
+            assert self.instruction is not None
+            self._send(self.id, ENVIRONMENT, Report(self.plan, self.instruction, self.balances))
+
+    def awaiting(self) -> tuple[str, ...]:
+        return tuple(sorted(self._outstanding))
+
+    @property
+    def phase(self) -> str:
+        """``idle``, ``update``, ``request`` or ``redispatch``."""
+        return self._phase
+
+
+def build_agents(hierarchy: Hierarchy, config: StepConfig, send: Send) -> dict[str, Agent]:
+    """One agent per node of ``hierarchy``, all sending through ``send``."""
+    if ENVIRONMENT in hierarchy.kinds:
+        raise ConfigurationError(
+            f"agent id {ENVIRONMENT!r} is reserved for the world outside the agents: rename it"
+        )
+    root = hierarchy.root
+    agents: dict[str, Agent] = {
+        root: CoordinatorAgent(root, hierarchy.cells, hierarchy.units, config, send)
+    }
+    for node in hierarchy.nodes:
+        if node.kind is NodeKind.UNIT:
+            assert node.parent is not None
+            agents[node.id] = UnitAgent(node.id, node.parent, root, send)
+        elif node.kind is not NodeKind.COORDINATOR:
+            assert node.parent is not None
+            agents[node.id] = ControllerAgent(
+                node.id, node.parent, hierarchy.children[node.id], send
+            )
+    return agents

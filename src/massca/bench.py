@@ -1,0 +1,176 @@
+"""`massca bench`: the MAS alone (no mosaik, no grid) on a built-in hierarchy.
+
+Belongs here: running a runtime for K steps on seeded synthetic CIGRE-sized cells and
+measuring it. Not here: printing (the CLI) or the scenario with a real grid.
+
+What is measured: per step, the wall time of ``await runtime.step(...)`` (the log's
+flush included when the log is on); not the generation of the synthetic inputs. The
+oracle (`reference_step`) runs on the same inputs for the ratio, with the garbage
+collector paused as the runtimes pause it. Memory is the process's
+peak resident set (``ru_maxrss``) after the run minus the same before the runtime was
+built, per agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from massca.compat.runtimes import RUNTIMES, loop_for, open_runtime
+from massca.model import ConfigurationError, cells_hierarchy, reference_step
+from massca.workload import synthetic_states
+
+__all__ = ["BenchConfig", "BenchResult", "run_bench"]
+
+STEP_SECONDS = 900
+"""Simulated seconds between steps (15 minutes, as in the prototype)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BenchConfig:
+    """What to run: ``cells`` x ``depth`` on ``runtime`` for ``steps`` measured steps."""
+
+    cells: int = 50
+    depth: int = 1
+    steps: int = 50
+    warmup: int = 3
+    runtime: str = "native"
+    seed: int = 1
+    log: bool = True
+    log_path: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.steps < 1:
+            problems.append(f"steps = {self.steps}: need at least 1")
+        if self.warmup < 0:
+            problems.append(f"warmup = {self.warmup}: must be >= 0")
+        if self.runtime not in RUNTIMES:
+            problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        if self.log_path is not None and not self.log:
+            problems.append("a log path was given with the log switched off")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class BenchResult:
+    """The figures of one benchmark run (all times in ms)."""
+
+    runtime: str
+    cells: int
+    depth: int
+    agents: int
+    units: int
+    steps: int
+    log: bool
+    log_path: str | None
+    median_step_ms: float
+    min_step_ms: float
+    max_step_ms: float
+    oracle_median_ms: float
+    ratio_to_oracle: float
+    messages_per_step: float
+    peak_rss_mb: float
+    memory_per_agent_kb: float
+    python: str
+    machine: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as one JSON-ready object."""
+        return asdict(self)
+
+
+def run_bench(
+    config: BenchConfig, progress: Callable[[int, int], None] | None = None
+) -> BenchResult:
+    """Run the benchmark; ``progress(done, total)`` is called after every step."""
+    hierarchy = cells_hierarchy(config.cells, config.depth)
+    baseline_kb = _peak_rss_kb()
+    with tempfile.TemporaryDirectory(prefix="massca-bench-") as scratch:
+        log_path = None
+        if config.log:
+            log_path = config.log_path or str(Path(scratch) / "bench.jsonl")
+        with asyncio.Runner(loop_factory=loop_for(config.runtime)) as runner:
+            times, oracle, sent = runner.run(_measure(config, hierarchy, log_path, progress))
+    peak_kb = _peak_rss_kb()
+    total = config.warmup + config.steps
+    return BenchResult(
+        runtime=config.runtime,
+        cells=config.cells,
+        depth=config.depth,
+        agents=len(hierarchy),
+        units=len(hierarchy.units),
+        steps=config.steps,
+        log=config.log,
+        log_path=config.log_path,
+        median_step_ms=statistics.median(times),
+        min_step_ms=min(times),
+        max_step_ms=max(times),
+        oracle_median_ms=statistics.median(oracle),
+        ratio_to_oracle=statistics.median(times) / statistics.median(oracle),
+        messages_per_step=sent / total,
+        peak_rss_mb=peak_kb / 1024,
+        memory_per_agent_kb=max(peak_kb - baseline_kb, 0) / len(hierarchy),
+        python=platform.python_version(),
+        machine=f"{platform.machine()}, {_cores()} cores",
+    )
+
+
+async def _measure(
+    config: BenchConfig,
+    hierarchy: Any,
+    log_path: str | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[float], list[float], int]:
+    times: list[float] = []
+    oracle: list[float] = []
+    total = config.warmup + config.steps
+    async with open_runtime(config.runtime, hierarchy, log=log_path) as runtime:
+        for step in range(total):
+            states = synthetic_states(hierarchy, config.seed, step)
+            start = time.perf_counter()
+            await runtime.step(step * STEP_SECONDS, 0, states)
+            elapsed = time.perf_counter() - start
+            if step >= config.warmup:
+                times.append(elapsed * 1e3)
+                oracle.append(_time_oracle(hierarchy, states))
+            if progress is not None:
+                progress(step + 1, total)
+        sent = runtime.messages_sent
+    return times, oracle, sent
+
+
+def _time_oracle(hierarchy: Any, states: Any) -> float:
+    """The oracle's time in ms, under the same garbage-collector policy as the runtime
+    (paused), so the ratio compares like with like."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter()
+        reference_step(hierarchy, states)
+        return (time.perf_counter() - start) * 1e3
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _peak_rss_kb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 1024 if sys.platform == "darwin" else float(peak)  # bytes on macOS
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -1,0 +1,168 @@
+"""Replay: feed recorded inbound messages to the same agent code, check what it sends.
+
+Belongs here: the replay engine and its report. Not here: the agents themselves; the
+caller passes a builder for them and the message codec, so this layer stays below the
+actors.
+
+How it works: events are taken in ``seq`` order. An event sent by an agent must be the
+next message that agent produced during replay (same receiver, kind and body, bit for
+bit); an event addressed to an agent is decoded and handed to it, and whatever it sends
+is queued for comparison with later events. The first mismatch is the `Divergence`.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+
+from massca.log.events import ENVIRONMENT, Event, LogHeader
+from massca.log.reader import LogContents
+from massca.log.writer import MessageCodec
+
+__all__ = ["Divergence", "ReplayReport", "Replayable", "replay"]
+
+Send = Callable[[str, str, Any], None]
+
+
+class Replayable(Protocol):
+    """An agent as replay drives it: it receives messages and sends through ``send``."""
+
+    def receive(self, sender: str, message: Any) -> None:
+        """Handle one message."""
+        ...
+
+
+AgentBuilder = Callable[[LogHeader, Send], Mapping[str, Replayable]]
+
+
+@dataclass(frozen=True, slots=True)
+class Divergence:
+    """Where replay first disagreed with the record."""
+
+    seq: int
+    time: int
+    iteration: int
+    agent: str
+    kind: str
+    expected: str
+    actual: str
+
+    def describe(self) -> str:
+        """A human-readable account of the divergence."""
+        return (
+            f"divergence at seq {self.seq} (time {self.time}, iteration {self.iteration}), "
+            f"agent {self.agent!r}, kind {self.kind!r}:\n  expected: {self.expected}\n"
+            f"  actual:   {self.actual}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    """The outcome of a replay: counts, the first divergence, a torn last line."""
+
+    steps: int
+    iterations: int
+    messages: int
+    agents: int
+    divergence: Divergence | None
+    torn_line: int | None
+
+    @property
+    def ok(self) -> bool:
+        """True when every replayed message matched the record."""
+        return self.divergence is None
+
+
+def replay(contents: LogContents, build_agents: AgentBuilder, codec: MessageCodec) -> ReplayReport:
+    """Replay ``contents`` with agents from ``build_agents``; see the module docstring."""
+    produced: dict[str, deque[tuple[str, Any]]] = {}
+
+    def send(sender: str, receiver: str, message: Any) -> None:
+        produced.setdefault(sender, deque()).append((receiver, message))
+
+    agents = build_agents(contents.header, send)
+    divergence = None
+    checked = 0
+    for event in contents.events:
+        divergence = _check_sent(event, produced, codec) or _deliver(event, agents, codec)
+        if divergence is not None:
+            break
+        checked += 1
+    if divergence is None and contents.torn_line is None:
+        divergence = _leftover(produced, contents.events, codec)
+    times = {e.time for e in contents.events[:checked]}
+    iterations = {(e.time, e.iteration) for e in contents.events[:checked]}
+    return ReplayReport(
+        steps=len(times),
+        iterations=len(iterations),
+        messages=checked,
+        agents=len(agents),
+        divergence=divergence,
+        torn_line=contents.torn_line,
+    )
+
+
+def _check_sent(
+    event: Event, produced: dict[str, deque[tuple[str, Any]]], codec: MessageCodec
+) -> Divergence | None:
+    if event.sender == ENVIRONMENT:
+        return None
+    expected = _show(event.receiver, event.kind, event.body)
+    queue = produced.get(event.sender)
+    if not queue:
+        return _divergence(event, event.sender, expected, "the agent sent nothing more")
+    receiver, message = queue.popleft()
+    kind, body = codec.encode(message)
+    decoded = orjson.loads(body)
+    if receiver != event.receiver or kind != event.kind or decoded != event.body:
+        return _divergence(event, event.sender, expected, _show(receiver, kind, decoded))
+    return None
+
+
+def _deliver(
+    event: Event, agents: Mapping[str, Replayable], codec: MessageCodec
+) -> Divergence | None:
+    agent = agents.get(event.receiver)
+    if agent is None:
+        if event.receiver == ENVIRONMENT:
+            return None
+        return _divergence(event, event.receiver, "a known agent", "no such agent in the header")
+    try:
+        agent.receive(event.sender, codec.decode(event.kind, event.body))
+    except Exception as error:  # the divergence report carries it; replay stops here
+        return _divergence(
+            event, event.receiver, "the message to be handled", f"{type(error).__name__}: {error}"
+        )
+    return None
+
+
+def _leftover(
+    produced: dict[str, deque[tuple[str, Any]]], events: tuple[Event, ...], codec: MessageCodec
+) -> Divergence | None:
+    for agent in sorted(produced):
+        if produced[agent]:
+            receiver, message = produced[agent][0]
+            kind, body = codec.encode(message)
+            last = events[-1] if events else Event(0, 0, 0, agent, receiver, kind, None)
+            return Divergence(
+                seq=last.seq + 1,
+                time=last.time,
+                iteration=last.iteration,
+                agent=agent,
+                kind=kind,
+                expected="the log to end here",
+                actual=_show(receiver, kind, orjson.loads(body)),
+            )
+    return None
+
+
+def _divergence(event: Event, agent: str, expected: str, actual: str) -> Divergence:
+    return Divergence(event.seq, event.time, event.iteration, agent, event.kind, expected, actual)
+
+
+def _show(receiver: str, kind: str, body: Any) -> str:
+    return f"{kind} to {receiver!r}: {orjson.dumps(body).decode()}"

@@ -1,0 +1,137 @@
+"""The conformance suite: every agent runtime (native, mango) must pass each test here."""
+
+from __future__ import annotations
+
+import pytest
+
+from massca.actors.messages import Redispatch, Request
+from massca.compat.runtimes import open_runtime
+from massca.log import ENVIRONMENT, read_log
+from massca.model import (
+    AgentError,
+    ConfigurationError,
+    ExchangeLimits,
+    ProtocolError,
+    StepConfig,
+    StepTimeoutError,
+    reference_step,
+)
+from massca.workload import synthetic_states
+from tests.conftest import run_on
+
+
+def test_steps_match_the_oracle_bit_for_bit(runtime_kind, small_hierarchy) -> None:
+    config = StepConfig(limits=ExchangeLimits(import_max=5.0, export_max=1.0))
+
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, config) as runtime:
+            for step in range(4):
+                states = synthetic_states(small_hierarchy, seed=3, step=step)
+                result = await runtime.step(step * 900, 0, states)
+                assert result == reference_step(small_hierarchy, states, config)
+                again = await runtime.step(step * 900, 1, dict(result.targets))
+                assert again == reference_step(small_hierarchy, dict(result.targets), config)
+                assert again.converged
+            return runtime.messages_sent
+
+    sent = run_on(runtime_kind, scenario())
+    units, agents = len(small_hierarchy.units), len(small_hierarchy)
+    assert sent == 8 * (2 + 2 * units + 4 * (agents - 1))
+
+
+def test_a_failing_handler_names_agent_and_step_and_the_log_keeps_everything(
+    runtime_kind, small_hierarchy, tmp_path
+) -> None:
+    log = tmp_path / "run.jsonl"
+    victim = small_hierarchy.units[3]
+
+    def boom(sender, message):
+        raise RuntimeError("battery on fire")
+
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, log=log) as runtime:
+            await runtime.step(0, 0, synthetic_states(small_hierarchy, 1, 0))
+            runtime.agents[victim].handlers[Redispatch] = boom
+            with pytest.raises(AgentError) as caught:
+                await runtime.step(900, 2, synthetic_states(small_hierarchy, 1, 1))
+            with pytest.raises(ProtocolError, match="start a new runtime"):
+                await runtime.step(1800, 0, synthetic_states(small_hierarchy, 1, 2))
+            return caught.value
+
+    error = run_on(runtime_kind, scenario())
+    assert (error.agent, error.time, error.iteration) == (victim, 900, 2)
+    assert "battery on fire" in str(error)
+    assert isinstance(error.__cause__, RuntimeError)
+    events = read_log(log).events
+    to_victim = [e for e in events if e.receiver == victim and e.kind == "redispatch"]
+    assert to_victim[-1].time == 900  # the message that failed is on disk
+    assert events[-1].seq == len(events)
+
+
+def test_a_silent_agent_is_named_in_the_timeout(runtime_kind, small_hierarchy) -> None:
+    mute = small_hierarchy.units[0]
+
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, timeout=0.5) as runtime:
+            runtime.agents[mute].handlers[Request] = lambda sender, message: None
+            with pytest.raises(StepTimeoutError) as caught:
+                await runtime.step(0, 0, synthetic_states(small_hierarchy, 1, 0))
+            return caught.value
+
+    error = run_on(runtime_kind, scenario())
+    assert error.silent == (mute,)
+    assert repr(mute) in str(error)
+    assert "coordinator phase: request" in str(error)
+
+
+def test_both_runtimes_record_the_same_events(small_hierarchy, tmp_path) -> None:
+    """Same events and bodies; only the interleaving of independent agents may differ."""
+
+    def record(kind: str):
+        log = tmp_path / f"{kind}.jsonl"
+
+        async def scenario():
+            async with open_runtime(kind, small_hierarchy, log=log) as runtime:
+                for step in range(2):
+                    await runtime.step(step, 0, synthetic_states(small_hierarchy, 5, step))
+
+        run_on(kind, scenario())
+        contents = read_log(log)
+        events = sorted(
+            (e.time, e.iteration, e.sender, e.receiver, e.kind, repr(e.body))
+            for e in contents.events
+        )
+        per_agent_order = {
+            agent: [
+                (e.receiver, e.kind, repr(e.body)) for e in contents.events if e.sender == agent
+            ]
+            for agent in (ENVIRONMENT, small_hierarchy.root, *small_hierarchy.cells)
+        }
+        return contents.header, events, per_agent_order
+
+    native_header, native_events, native_order = record("native")
+    mango_header, mango_events, mango_order = record("mango")
+    assert native_events == mango_events
+    assert native_order == mango_order
+    assert native_header.config["runtime"] == "native"
+    assert mango_header.config["runtime"] == "mango"
+    assert {**native_header.config, "runtime": ""} == {**mango_header.config, "runtime": ""}
+
+
+def test_wrong_unit_states_are_refused_before_any_message(runtime_kind, small_hierarchy) -> None:
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy) as runtime:
+            states = synthetic_states(small_hierarchy, 1, 0)
+            states.pop(small_hierarchy.units[0])
+            with pytest.raises(ConfigurationError, match="no state for 1 unit"):
+                await runtime.step(0, 0, states)
+            return runtime.messages_sent
+
+    assert run_on(runtime_kind, scenario()) == 0
+
+
+def test_unknown_runtime_and_bad_timeout_are_configuration_errors(small_hierarchy) -> None:
+    with pytest.raises(ConfigurationError, match="choose one of native, mango"):
+        open_runtime("erlang", small_hierarchy)
+    with pytest.raises(ConfigurationError, match="timeout"):
+        open_runtime("native", small_hierarchy, timeout=0)
