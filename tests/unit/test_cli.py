@@ -18,3 +18,19 @@ def test_version_is_the_installed_version() -> None:
     )
     assert done.returncode == 0
     assert done.stdout.strip() == f"massca {__version__}"
+
+
+def test_bench_rejects_impossible_shapes_in_one_line(capsys) -> None:
+    assert main(["bench", "--cells", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("massca: error: cells = 0: need at least 1 cell")
+    assert err.count("\n") == 1
+    assert main(["bench", "--depth", "28", "--steps", "1"]) == 2
+    assert "depth = 28 exceeds the 27 units of a cell" in capsys.readouterr().err
+
+
+def test_bench_prints_its_figures(capsys) -> None:
+    assert main(["bench", "--cells", "2", "--steps", "2", "--warmup", "0", "--no-log"]) == 0
+    out = capsys.readouterr().out
+    assert "2 cells x depth 1, 59 agents (54 units), runtime native, log off" in out
+    assert "342 per step" in out

@@ -1,0 +1,189 @@
+"""Record a run, replay it; tamper with the record and replay names where it diverges."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from massca.actors import replay_file
+from massca.cli import main
+from massca.compat.runtimes import open_runtime
+from massca.log import read_log
+from massca.model import LogFormatError, cells_hierarchy
+from massca.workload import synthetic_states
+from tests.conftest import run_on
+
+
+def record(path: Path, runtime_kind: str = "native", steps: int = 3) -> Path:
+    hierarchy = cells_hierarchy(cells=2, depth=2, loads=3, generators=2)
+
+    async def scenario():
+        async with open_runtime(runtime_kind, hierarchy, log=path) as runtime:
+            for step in range(steps):
+                first = await runtime.step(step * 900, 0, synthetic_states(hierarchy, 9, step))
+                await runtime.step(step * 900, 1, dict(first.targets))
+
+    run_on(runtime_kind, scenario())
+    return path
+
+
+def rewrite(path: Path, change) -> None:
+    lines = path.read_bytes().split(b"\n")
+    path.write_bytes(b"\n".join(change(lines)))
+
+
+def test_a_recorded_run_replays_with_zero_divergences(runtime_kind, tmp_path) -> None:
+    contents, report = replay_file(record(tmp_path / "run.jsonl", runtime_kind))
+    assert report.ok
+    assert (report.steps, report.iterations) == (3, 6)
+    assert report.messages == len(contents.events)
+    assert report.agents == len(contents.header.hierarchy)
+    assert report.torn_line is None
+
+
+def test_an_altered_answer_is_reported_with_step_agent_and_both_bodies(tmp_path) -> None:
+    path = record(tmp_path / "run.jsonl")
+    events = read_log(path).events
+    target = next(
+        e for e in events if e.kind == "answer" and e.sender == "cell-1.ctl-1" and e.time == 900
+    )
+
+    def alter(lines):
+        line = lines[target.seq]  # line 0 is the header, line n is seq n
+        data = orjson.loads(line)
+        data["body"]["consumption"][2] += 0.5
+        lines[target.seq] = orjson.dumps(data)
+        return lines
+
+    rewrite(path, alter)
+    _, report = replay_file(path)
+    divergence = report.divergence
+    assert divergence is not None
+    assert (divergence.time, divergence.iteration) == (900, 0)
+    assert divergence.agent == "cell-1.ctl-1"
+    assert divergence.kind == "answer"
+    assert divergence.seq == target.seq
+    assert divergence.expected != divergence.actual
+
+
+def test_a_torn_last_line_is_reported_and_everything_before_it_replays(tmp_path) -> None:
+    path = record(tmp_path / "run.jsonl")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) - 40])  # cut into the last event
+    contents, report = replay_file(path)
+    assert contents.torn_line == len(whole.split(b"\n")) - 1
+    assert report.torn_line == contents.torn_line
+    assert report.ok
+    assert report.messages == len(contents.events) > 0
+
+
+def test_a_log_of_another_format_version_is_refused(tmp_path) -> None:
+    path = record(tmp_path / "run.jsonl", steps=1)
+
+    def bump(lines):
+        header = orjson.loads(lines[0])
+        header["version"] = 99
+        lines[0] = orjson.dumps(header)
+        return lines
+
+    rewrite(path, bump)
+    with pytest.raises(LogFormatError, match="format version 99, but this massca reads version 1"):
+        read_log(path)
+
+
+@pytest.mark.parametrize(
+    ("content", "phrase"),
+    [
+        (b"", "empty file"),
+        (b"not json\n", "line 1 is not JSON"),
+        (b'{"format": "other"}\n', "not a massca event log"),
+    ],
+)
+def test_files_that_are_no_massca_log_are_refused(tmp_path, content, phrase) -> None:
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(LogFormatError, match=phrase):
+        read_log(path)
+
+
+def test_a_malformed_line_in_the_middle_is_an_error_naming_it(tmp_path) -> None:
+    path = record(tmp_path / "run.jsonl", steps=1)
+    rewrite(path, lambda lines: [*lines[:5], b"{broken", *lines[5:]])
+    with pytest.raises(LogFormatError, match="line 6 is not a massca event"):
+        read_log(path)
+
+
+def test_reading_a_log_never_runs_code_from_it(tmp_path) -> None:
+    path = record(tmp_path / "run.jsonl", steps=1)
+    marker = tmp_path / "pwned"
+    payload = {"__reduce__": f"open({str(marker)!r}, 'w')", "py/object": "os.system"}
+
+    def inject(lines):
+        data = orjson.loads(lines[3])
+        data["body"] = payload
+        lines[3] = orjson.dumps(data)
+        return lines
+
+    rewrite(path, inject)
+    _, report = replay_file(path)
+    assert not report.ok  # the odd body is reported as a divergence, never executed
+    assert not marker.exists()
+
+
+def test_the_cli_replays_and_filters(tmp_path, capsys) -> None:
+    path = record(tmp_path / "run.jsonl")
+    assert main(["replay", str(path), "--agent", "cell-0", "--step", "900", "--limit", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "result: 0 divergences" in out
+    assert "messages of agent 'cell-0' and time 900:" in out
+    assert "coordinator -> cell-0  request" in out
+    assert "more (raise --limit to see them)" in out
+
+
+def test_the_cli_exits_1_on_divergence_and_2_on_bad_input(tmp_path, capsys) -> None:
+    path = record(tmp_path / "run.jsonl", steps=1)
+    rewrite(path, lambda lines: [lines[0], *lines[2:]])  # drop the first event
+    assert main(["replay", str(path)]) == 1
+    assert "divergence at seq" in capsys.readouterr().out
+    assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2
+    assert "massca: error: cannot read the log" in capsys.readouterr().err
+    assert main(["replay", str(path), "--agent", "nobody"]) == 2
+
+
+def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
+    log = tmp_path / "bench.jsonl"
+    bench = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "massca.cli",
+            "bench",
+            "--cells",
+            "2",
+            "--steps",
+            "2",
+            "--warmup",
+            "0",
+            "--log",
+            str(log),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures = orjson.loads(bench.stdout)
+    assert figures["agents"] == 1 + 2 * (1 + 1 + 27)
+    assert figures["messages_per_step"] == 2 + 2 * 54 + 4 * 58
+    assert figures["log"] is True
+    replay = subprocess.run(
+        [sys.executable, "-m", "massca.cli", "replay", str(log)],
+        capture_output=True,
+        text=True,
+    )
+    assert replay.returncode == 0, replay.stdout + replay.stderr
+    assert "replayed: 2 steps, 2 iterations, 684 messages" in replay.stdout
