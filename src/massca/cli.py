@@ -16,6 +16,7 @@ import orjson
 from massca import __version__
 from massca.errors import ConfigurationError, LogFormatError
 from massca.log import Event, LogContents, ReplayReport
+from massca.log.events import receivers_of
 
 __all__ = ["main"]
 
@@ -184,7 +185,8 @@ def _print_events(events: Sequence[Event], agent: str | None, step: int | None, 
     chosen = [
         e
         for e in events
-        if (agent is None or agent in (e.sender, e.receiver)) and (step is None or e.time == step)
+        if (agent is None or agent == e.sender or agent in receivers_of(e))
+        and (step is None or e.time == step)
     ]
     what = " and ".join(
         part
@@ -199,9 +201,10 @@ def _print_events(events: Sequence[Event], agent: str | None, step: int | None, 
         body = orjson.dumps(event.body).decode()
         if len(body) > 120:
             body = body[:117] + "..."
+        to = ", ".join(receivers_of(event))
         print(
             f"  #{event.seq:<8} t={event.time} it={event.iteration}  "
-            f"{event.sender} -> {event.receiver}  {event.kind} {body}"
+            f"{event.sender} -> {to}  {event.kind} {body}"
         )
     if len(chosen) > limit:
         print(f"  ... {len(chosen) - limit} more (raise --limit to see them)")

@@ -140,7 +140,7 @@ def test_the_cli_replays_and_filters(tmp_path, capsys) -> None:
     out = capsys.readouterr().out
     assert "result: 0 divergences" in out
     assert "messages of agent 'cell-0' and time 900:" in out
-    assert "coordinator -> cell-0  request" in out
+    assert "coordinator -> cell-0, cell-1  request" in out
     assert "more (raise --limit to see them)" in out
 
 
@@ -178,7 +178,7 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
     )
     figures = orjson.loads(bench.stdout)
     assert figures["agents"] == 1 + 2 * (1 + 1 + 27)
-    assert figures["messages_per_step"] == 2 + 2 * 54 + 4 * 58
+    assert figures["messages_per_step"] == 2 + 2 * 54 + 2 * 58 + 2 * 5
     assert figures["log"] is True
     replay = subprocess.run(
         [sys.executable, "-m", "massca.cli", "replay", str(log)],
@@ -186,4 +186,4 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
         text=True,
     )
     assert replay.returncode == 0, replay.stdout + replay.stderr
-    assert "replayed: 2 steps, 2 iterations, 684 messages" in replay.stdout
+    assert "replayed: 2 steps, 2 iterations, 472 messages" in replay.stdout

@@ -6,6 +6,9 @@ built with; none of them awaits, sleeps or knows how messages travel. The same o
 run on the native core, inside mango agents and under replay. Not here: transport,
 logging, time.
 
+Fan-out (a request or an instruction to all children) is one multicast message to the
+children in canonical order; fan-in (answers, confirmations) is one message per child.
+
 Every agent tracks whom it still waits for in the current phase (`awaiting`), so a
 runtime whose step stalls can name the agents that did not answer. A message that does
 not fit the protocol (an answer nobody asked for, a second answer) raises
@@ -49,7 +52,9 @@ from massca.model import (
 
 __all__ = ["Agent", "ControllerAgent", "CoordinatorAgent", "Send", "UnitAgent", "build_agents"]
 
-Send = Callable[[str, str, Any], None]
+Send = Callable[[str, "str | tuple[str, ...]", Any], None]
+"""``send(sender, to, message)``: ``to`` is one agent id, or a tuple of ids for a
+multicast (one message, one log event, delivered to each receiver in that order)."""
 
 
 class Agent:
@@ -81,13 +86,8 @@ class Agent:
         return ()
 
 
-def _expect(outstanding: set[str], sender: str, owner: str, kind: str) -> None:
-    try:
-        outstanding.remove(sender)
-    except KeyError:
-        raise ProtocolError(
-            f"{owner!r} got {kind!r} from {sender!r}, which it was not waiting for"
-        ) from None
+def _unexpected(owner: str, sender: str, kind: str) -> ProtocolError:
+    return ProtocolError(f"{owner!r} got {kind!r} from {sender!r}, which it was not waiting for")
 
 
 class UnitAgent(Agent):
@@ -137,11 +137,13 @@ class ControllerAgent(Agent):
     def on_request(self, sender: str, message: Request) -> None:
         self._answers = {}
         self._outstanding = set(self.children)
-        for child in self.children:
-            self._send(self.id, child, REQUEST)
+        self._send(self.id, self.children, REQUEST)
 
     def on_answer(self, sender: str, message: Answer) -> None:
-        _expect(self._outstanding, sender, self.id, "answer")
+        try:  # inline: this runs once per message of the fan-in
+            self._outstanding.remove(sender)
+        except KeyError:
+            raise _unexpected(self.id, sender, "answer") from None
         self._answers[sender] = message.state
         if not self._outstanding:
             answers = self._answers
@@ -150,11 +152,13 @@ class ControllerAgent(Agent):
 
     def on_redispatch(self, sender: str, message: Redispatch) -> None:
         self._outstanding = set(self.children)
-        for child in self.children:
-            self._send(self.id, child, message)  # the same immutable message, no copy
+        self._send(self.id, self.children, message)  # the same immutable message, no copy
 
     def on_done(self, sender: str, message: Done) -> None:
-        _expect(self._outstanding, sender, self.id, "done")
+        try:  # inline: this runs once per message of the fan-in
+            self._outstanding.remove(sender)
+        except KeyError:
+            raise _unexpected(self.id, sender, "done") from None
         if not self._outstanding:
             self._send(self.id, self.parent, DONE)
 
@@ -210,16 +214,21 @@ class CoordinatorAgent(Agent):
             self._send(self.id, unit, Update(states[unit]))
 
     def on_confirm(self, sender: str, message: Confirm) -> None:
-        _expect(self._outstanding, sender, self.id, "confirm")
+        try:  # inline: this runs once per message of the fan-in
+            self._outstanding.remove(sender)
+        except KeyError:
+            raise _unexpected(self.id, sender, "confirm") from None
         if not self._outstanding:
             self._phase = "request"
             self._answers = {}
             self._outstanding = set(self.cells)
-            for cell in self.cells:
-                self._send(self.id, cell, REQUEST)
+            self._send(self.id, self.cells, REQUEST)
 
     def on_answer(self, sender: str, message: Answer) -> None:
-        _expect(self._outstanding, sender, self.id, "answer")
+        try:  # inline: this runs once per message of the fan-in
+            self._outstanding.remove(sender)
+        except KeyError:
+            raise _unexpected(self.id, sender, "answer") from None
         self._answers[sender] = message.state
         if self._outstanding:
             return
@@ -230,12 +239,13 @@ class CoordinatorAgent(Agent):
         self.plan, self.instruction = decide(self.aggregate, self.config)
         self._phase = "redispatch"
         self._outstanding = set(self.cells)
-        redispatch = Redispatch(self.instruction)
-        for cell in self.cells:
-            self._send(self.id, cell, redispatch)
+        self._send(self.id, self.cells, Redispatch(self.instruction))
 
     def on_done(self, sender: str, message: Done) -> None:
-        _expect(self._outstanding, sender, self.id, "done")
+        try:  # inline: this runs once per message of the fan-in
+            self._outstanding.remove(sender)
+        except KeyError:
+            raise _unexpected(self.id, sender, "done") from None
         if not self._outstanding:
             self._phase = "idle"
             assert self.plan is not None

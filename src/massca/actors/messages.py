@@ -68,14 +68,14 @@ class Update:
     state: State
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
 class Confirm:
     """A unit confirms it has taken its update."""
 
     kind: ClassVar[str] = "confirm"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
 class Request:
     """A parent asks a child for its (aggregated) state."""
 
@@ -98,7 +98,7 @@ class Redispatch:
     instruction: Instruction
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
 class Done:
     """A child has carried out its redispatch (and so have all below it)."""
 
@@ -157,6 +157,9 @@ class ProtocolCodec:
     `Update` messages, and the units' `Answer` messages, that carry the same state
     objects reuse them.
     """
+
+    constant_types: frozenset[type] = frozenset({Confirm, Request, Done})
+    """The bodiless kinds: their encoding never changes."""
 
     def __init__(self) -> None:
         self._states: dict[int, tuple[State, bytes]] = {}

@@ -5,7 +5,8 @@ Belongs here: `Runtime` (the abstract frame) and `NativeRuntime`. Not here: the 
 host (`massca.compat.mango`), agent logic (`agents`), the log format (`massca.log`).
 
 The native core: every agent has a mailbox; `send` records the event in the log and
-appends ``(receiver, sender, message)`` to the run queue, which one loop drains in FIFO
+appends ``(sender, receiver, message)`` to the run queue (once per receiver of a
+multicast), which one loop drains in FIFO
 order, handing each message to its receiver's handler. No task is created per message,
 nothing is copied or serialised in-process (messages are immutable). The loop yields to
 the event loop every `YIELD_EVERY` messages, so other coroutines (mosaik's I/O) progress
@@ -100,7 +101,8 @@ class Runtime(ABC):
 
     @property
     def messages_sent(self) -> int:
-        """Messages sent so far, the environment's included (the log's last ``seq``)."""
+        """Messages sent so far, the environment's included (the log's last ``seq``); a
+        multicast counts once."""
         if self._log is not None:
             return self._log.events_written + len(self._log.buffer)
         return self._sent_before + len(self._events)
@@ -111,8 +113,9 @@ class Runtime(ABC):
         return None if self._log is None else str(self._log.path)
 
     @abstractmethod
-    def send(self, sender: str, receiver: str, message: Any) -> None:
-        """Record ``message`` in the log, then deliver it (runtime-specific)."""
+    def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
+        """Record ``message`` in the log, then deliver it to ``to``: one id, or a tuple of
+        ids for a multicast (runtime-specific delivery)."""
 
     @abstractmethod
     async def _run(self, start: StepStart) -> None:
@@ -240,10 +243,14 @@ class NativeRuntime(Runtime):
         super().__init__(hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc)
         self._handlers = {agent_id: agent.handlers for agent_id, agent in self.agents.items()}
 
-    def send(self, sender: str, receiver: str, message: Any) -> None:
-        event = (sender, receiver, message)
+    def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
+        event = (sender, to, message)
         self._events.append(event)  # the log's buffer: recorded before delivery
-        if receiver == ENVIRONMENT:
+        if type(to) is tuple:
+            deliver = self._queue.append
+            for receiver in to:
+                deliver((sender, receiver, message))
+        elif to == ENVIRONMENT:
             self._report = message
         else:
             self._queue.append(event)

@@ -98,12 +98,17 @@ class MangoRuntime(Runtime):
             self._container = None
             await super().close()
 
-    def send(self, sender: str, receiver: str, message: Any) -> None:
-        event = (sender, receiver, message)
-        self._events.append(event)  # the log's buffer: recorded before delivery
-        if receiver == ENVIRONMENT:
+    def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
+        self._events.append((sender, to, message))  # the log's buffer: before delivery
+        if type(to) is tuple:
+            for receiver in to:
+                self._post(sender, receiver, message)
+        elif to == ENVIRONMENT:
             self._finish(message)
-            return
+        else:
+            self._post(sender, to, message)
+
+    def _post(self, sender: str, receiver: str, message: Any) -> None:
         container = self._container
         address = mango.AgentAddress(container.addr, receiver)
         task = asyncio.Task(

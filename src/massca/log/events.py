@@ -8,7 +8,8 @@ Format version 1, one JSON object per line:
 * header: ``{"format": "massca-log", "version": 1, "massca": "<version>",
   "hierarchy": [[id, kind, parent], ...], "config": {...}}``
 * event: ``{"seq": n, "time": t, "iteration": i, "sender": id, "receiver": id,
-  "kind": "<message kind>", "body": <JSON>}``; ``seq`` rises by one per message.
+  "kind": "<message kind>", "body": <JSON>}``; ``seq`` rises by one per message. A
+  multicast (one message to several agents) has a list of ids as its ``receiver``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ import orjson
 
 from massca.model import Hierarchy, LogFormatError, Node, NodeKind
 
-__all__ = ["ENVIRONMENT", "FORMAT_NAME", "FORMAT_VERSION", "Event", "LogHeader", "dumps"]
+__all__ = [
+    "ENVIRONMENT",
+    "FORMAT_NAME",
+    "FORMAT_VERSION",
+    "Event",
+    "LogHeader",
+    "dumps",
+    "receivers_of",
+]
 
 FORMAT_NAME = "massca-log"
 FORMAT_VERSION = 1
@@ -39,15 +48,22 @@ def dumps(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)[:-1]
 
 
+def receivers_of(event: Event) -> tuple[str, ...]:
+    """The ids an event was delivered to (one for a unicast)."""
+    receiver = event.receiver
+    return receiver if isinstance(receiver, tuple) else (receiver,)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
-    """One recorded message. ``body`` is the decoded JSON value of the message's body."""
+    """One recorded message. ``body`` is the decoded JSON value of the message's body;
+    ``receiver`` is an id, or a tuple of ids for a multicast."""
 
     seq: int
     time: int
     iteration: int
     sender: str
-    receiver: str
+    receiver: str | tuple[str, ...]
     kind: str
     body: Any
 

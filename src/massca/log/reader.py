@@ -56,6 +56,8 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
     for number, line in enumerate(lines[1:], start=2):
         try:
             data = orjson.loads(line)
+            if isinstance(data["receiver"], list):
+                data["receiver"] = tuple(data["receiver"])
             event = Event(*(data[f] for f in _FIELDS))
         except (orjson.JSONDecodeError, KeyError, TypeError) as error:
             if number == last and not complete:

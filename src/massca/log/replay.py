@@ -19,13 +19,13 @@ from typing import Any, Protocol
 
 import orjson
 
-from massca.log.events import ENVIRONMENT, Event, LogHeader
+from massca.log.events import ENVIRONMENT, Event, LogHeader, receivers_of
 from massca.log.reader import LogContents
 from massca.log.writer import MessageCodec
 
 __all__ = ["Divergence", "ReplayReport", "Replayable", "replay"]
 
-Send = Callable[[str, str, Any], None]
+Send = Callable[[str, "str | tuple[str, ...]", Any], None]
 
 
 class Replayable(Protocol):
@@ -79,9 +79,9 @@ class ReplayReport:
 
 def replay(contents: LogContents, build_agents: AgentBuilder, codec: MessageCodec) -> ReplayReport:
     """Replay ``contents`` with agents from ``build_agents``; see the module docstring."""
-    produced: dict[str, deque[tuple[str, Any]]] = {}
+    produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]] = {}
 
-    def send(sender: str, receiver: str, message: Any) -> None:
+    def send(sender: str, receiver: str | tuple[str, ...], message: Any) -> None:
         produced.setdefault(sender, deque()).append((receiver, message))
 
     agents = build_agents(contents.header, send)
@@ -107,7 +107,9 @@ def replay(contents: LogContents, build_agents: AgentBuilder, codec: MessageCode
 
 
 def _check_sent(
-    event: Event, produced: dict[str, deque[tuple[str, Any]]], codec: MessageCodec
+    event: Event,
+    produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]],
+    codec: MessageCodec,
 ) -> Divergence | None:
     if event.sender == ENVIRONMENT:
         return None
@@ -126,22 +128,28 @@ def _check_sent(
 def _deliver(
     event: Event, agents: Mapping[str, Replayable], codec: MessageCodec
 ) -> Divergence | None:
-    agent = agents.get(event.receiver)
-    if agent is None:
-        if event.receiver == ENVIRONMENT:
-            return None
-        return _divergence(event, event.receiver, "a known agent", "no such agent in the header")
-    try:
-        agent.receive(event.sender, codec.decode(event.kind, event.body))
-    except Exception as error:  # the divergence report carries it; replay stops here
-        return _divergence(
-            event, event.receiver, "the message to be handled", f"{type(error).__name__}: {error}"
-        )
+    message = None
+    for receiver in receivers_of(event):
+        agent = agents.get(receiver)
+        if agent is None:
+            if receiver == ENVIRONMENT:
+                continue
+            return _divergence(event, receiver, "a known agent", "no such agent in the header")
+        try:
+            if message is None:
+                message = codec.decode(event.kind, event.body)
+            agent.receive(event.sender, message)
+        except Exception as error:  # the divergence report carries it; replay stops here
+            return _divergence(
+                event, receiver, "the message to be handled", f"{type(error).__name__}: {error}"
+            )
     return None
 
 
 def _leftover(
-    produced: dict[str, deque[tuple[str, Any]]], events: tuple[Event, ...], codec: MessageCodec
+    produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]],
+    events: tuple[Event, ...],
+    codec: MessageCodec,
 ) -> Divergence | None:
     for agent in sorted(produced):
         if produced[agent]:
@@ -164,5 +172,6 @@ def _divergence(event: Event, agent: str, expected: str, actual: str) -> Diverge
     return Divergence(event.seq, event.time, event.iteration, agent, event.kind, expected, actual)
 
 
-def _show(receiver: str, kind: str, body: Any) -> str:
-    return f"{kind} to {receiver!r}: {orjson.dumps(body).decode()}"
+def _show(receiver: str | tuple[str, ...], kind: str, body: Any) -> str:
+    to = repr(receiver) if isinstance(receiver, str) else f"[{', '.join(receiver)}]"
+    return f"{kind} to {to}: {orjson.dumps(body).decode()}"

@@ -33,6 +33,12 @@ class MessageCodec(Protocol):
         """The message of ``kind`` whose body decoded from JSON to ``body``."""
         ...
 
+    @property
+    def constant_types(self) -> frozenset[type]:
+        """Message types whose encoding never changes (bodiless singletons): the log may
+        keep a whole encoded line tail per (sender, receiver, message) for them."""
+        ...
+
 
 class EventLog:
     """An append-only JSON-lines event log; see the module docstring."""
@@ -40,8 +46,9 @@ class EventLog:
     def __init__(self, path: str | os.PathLike[str], header: LogHeader, codec: MessageCodec):
         self.path = Path(path)
         self._codec = codec
-        self.buffer: list[tuple[str, str, Any]] = []
-        self._routes: dict[tuple[str, str, str], bytes] = {}
+        self.buffer: list[tuple[str, str | tuple[str, ...], Any]] = []
+        self._routes: dict[tuple[str, str | tuple[str, ...], str], bytes] = {}
+        self._tails: dict[tuple[str, str | tuple[str, ...], Any], bytes] = {}
         self._clock = b',"time":0,"iteration":0,'
         self.events_written = 0
         try:
@@ -63,7 +70,7 @@ class EventLog:
         self.flush()
         self._clock = b',"time":%d,"iteration":%d,' % (time, iteration)
 
-    def record(self, sender: str, receiver: str, message: Any) -> None:
+    def record(self, sender: str, receiver: str | tuple[str, ...], message: Any) -> None:
         """Append one event; its ``seq`` is the next number (cheap: encoding waits for `flush`).
 
         Hot paths may append ``(sender, receiver, message)`` tuples to `buffer` directly;
@@ -77,26 +84,41 @@ class EventLog:
         if self._file is None or not buffer:
             return
         encode = self._codec.encode
-        routes = self._routes
+        constant = self._codec.constant_types
+        routes, tails = self._routes, self._tails
         clock = self._clock
         bodies: dict[int, tuple[str, bytes]] = {}
         out = bytearray()
-        for seq, (sender, receiver, message) in enumerate(buffer, start=self.events_written + 1):
+        for seq, event in enumerate(buffer, start=self.events_written + 1):
+            out += b'{"seq":%d%s' % (seq, clock)
+            sender, receiver, message = event
+            if type(message) in constant:  # bodiless: the whole tail is fixed per route
+                tail = tails.get(event)
+                if tail is None:
+                    kind, body = encode(message)
+                    tail = tails[event] = self._route(sender, receiver, kind) + body + b"}\n"
+                out += tail
+                continue
             encoded = bodies.get(id(message))
             if encoded is None:
                 encoded = bodies[id(message)] = encode(message)
             kind, body = encoded
             route = routes.get((sender, receiver, kind))
             if route is None:
-                route = routes[(sender, receiver, kind)] = (
-                    b'"sender":%s,"receiver":%s,"kind":%s,"body":'
-                    % (dumps(sender), dumps(receiver), dumps(kind))
-                )
-            out += b'{"seq":%d%s%s%s}\n' % (seq, clock, route, body)
+                route = routes[(sender, receiver, kind)] = self._route(sender, receiver, kind)
+            out += b"%s%s}\n" % (route, body)
         self._file.write(out)
         self._file.flush()
         self.events_written += len(buffer)
         buffer.clear()
+
+    @staticmethod
+    def _route(sender: str, receiver: str | tuple[str, ...], kind: str) -> bytes:
+        return b'"sender":%s,"receiver":%s,"kind":%s,"body":' % (
+            dumps(sender),
+            dumps(receiver),
+            dumps(kind),
+        )
 
     def close(self) -> None:
         """Flush and close; further calls do nothing."""
