@@ -21,6 +21,9 @@ from massca.model import ConfigurationError
 
 __all__ = ["EventLog", "MessageCodec"]
 
+_CHUNK = 1 << 20
+"""Bytes of encoded events held before they are written (bounds a large step's memory)."""
+
 
 class MessageCodec(Protocol):
     """Turns messages into ``(kind, JSON bytes of the body)`` and back."""
@@ -98,15 +101,18 @@ class EventLog:
                     kind, body = encode(message)
                     tail = tails[event] = self._route(sender, receiver, kind) + body + b"}\n"
                 out += tail
-                continue
-            encoded = bodies.get(id(message))
-            if encoded is None:
-                encoded = bodies[id(message)] = encode(message)
-            kind, body = encoded
-            route = routes.get((sender, receiver, kind))
-            if route is None:
-                route = routes[(sender, receiver, kind)] = self._route(sender, receiver, kind)
-            out += b"%s%s}\n" % (route, body)
+            else:
+                encoded = bodies.get(id(message))
+                if encoded is None:
+                    encoded = bodies[id(message)] = encode(message)
+                kind, body = encoded
+                route = routes.get((sender, receiver, kind))
+                if route is None:
+                    route = routes[(sender, receiver, kind)] = self._route(sender, receiver, kind)
+                out += b"%s%s}\n" % (route, body)
+            if len(out) > _CHUNK:  # bound the memory of large steps
+                self._file.write(out)
+                out.clear()
         self._file.write(out)
         self._file.flush()
         self.events_written += len(buffer)
