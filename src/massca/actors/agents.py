@@ -18,7 +18,7 @@ not fit the protocol (an answer nobody asked for, a second answer) raises
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 from massca.actors.messages import (
     CONFIRM,
@@ -27,6 +27,7 @@ from massca.actors.messages import (
     Answer,
     Confirm,
     Done,
+    Message,
     Redispatch,
     Report,
     Request,
@@ -61,7 +62,7 @@ class Agent:
     """Base: an id, a ``send`` callable, and dispatch by message type to ``on_<kind>``."""
 
     __slots__ = ("_send", "handlers", "id")
-    handles: tuple[type, ...] = ()
+    handles: ClassVar[tuple[type[Message], ...]] = ()
 
     def __init__(self, agent_id: str, send: Send) -> None:
         self.id = agent_id

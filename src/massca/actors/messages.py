@@ -16,7 +16,7 @@ One step, as in the prototype's message diagram:
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -206,13 +206,14 @@ class ProtocolCodec:
     def decode(self, kind: str, body: Any) -> Message:
         """The message for a recorded ``kind`` and JSON ``body``; `LogFormatError` if bad."""
         try:
-            return _DECODERS[kind](body)
+            decoded: Message = _DECODERS[kind](body)
         except KeyError as error:
             if kind not in _DECODERS:
                 raise LogFormatError(f"unknown message kind {kind!r}") from error
             raise LogFormatError(f"malformed {kind} body {body!r}: missing {error}") from error
         except (TypeError, ValueError) as error:
             raise LogFormatError(f"malformed {kind} body {body!r}: {error}") from error
+        return decoded
 
     def _state_bytes(self, state: State) -> bytes:
         cached = self._states.get(id(state))
@@ -223,7 +224,7 @@ class ProtocolCodec:
         return encoded
 
 
-_DECODERS: dict[str, Any] = {
+_DECODERS: dict[str, Callable[[Any], Message]] = {
     "step_start": lambda b: StepStart({u: _state_from(s) for u, s in b["states"].items()}),
     "update": lambda b: Update(_state_from(b)),
     "confirm": lambda b: CONFIRM,

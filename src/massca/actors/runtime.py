@@ -92,7 +92,9 @@ class Runtime(ABC):
         self._coordinator = self.agents[hierarchy.root]
         assert isinstance(self._coordinator, CoordinatorAgent)
         self._sent_before = 0
-        self._events: list[tuple[str, str, Any]] = [] if self._log is None else self._log.buffer
+        self._events: list[tuple[str, str | tuple[str, ...], Any]] = (
+            [] if self._log is None else self._log.buffer
+        )
         self._time = 0
         self._iteration = 0
         self._report: Report | None = None
@@ -239,7 +241,7 @@ class NativeRuntime(Runtime):
         timeout: float = DEFAULT_TIMEOUT,
         pause_gc: bool = True,
     ) -> None:
-        self._queue: deque[tuple[str, str, Any]] = deque()
+        self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
         super().__init__(hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc)
         self._handlers = {agent_id: agent.handlers for agent_id, agent in self.agents.items()}
 
