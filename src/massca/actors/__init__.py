@@ -6,9 +6,11 @@ only deliver and record.
 """
 
 from massca.actors.agents import (
+    MODEL_POLICY,
     Agent,
     ControllerAgent,
     CoordinatorAgent,
+    Policy,
     UnitAgent,
     build_agents,
 )
@@ -19,10 +21,12 @@ from massca.actors.runtime import DEFAULT_TIMEOUT, NativeRuntime, Runtime
 
 __all__ = [
     "DEFAULT_TIMEOUT",
+    "MODEL_POLICY",
     "Agent",
     "ControllerAgent",
     "CoordinatorAgent",
     "NativeRuntime",
+    "Policy",
     "ProtocolCodec",
     "Runtime",
     "UnitAgent",

@@ -18,6 +18,7 @@ not fit the protocol (an answer nobody asked for, a second answer) raises
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from massca.actors.messages import (
@@ -51,11 +52,42 @@ from massca.model import (
     decide,
 )
 
-__all__ = ["Agent", "ControllerAgent", "CoordinatorAgent", "Send", "UnitAgent", "build_agents"]
+__all__ = [
+    "MODEL_POLICY",
+    "Agent",
+    "ControllerAgent",
+    "CoordinatorAgent",
+    "Policy",
+    "Send",
+    "UnitAgent",
+    "build_agents",
+]
 
 Send = Callable[[str, "str | tuple[str, ...]", Any], None]
 """``send(sender, to, message)``: ``to`` is one agent id, or a tuple of ids for a
 multicast (one message, one log event, delivered to each receiver in that order)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The two decisions an agent makes that a user may replace (the prototype's
+    ``aggregation_method`` and ``execute_method`` hooks).
+
+    ``aggregate(states) -> State`` combines children's states (they come in canonical
+    order); ``decide(system, cells, config) -> (Plan, Instruction)`` is the coordinator's
+    redispatch decision for the aggregated ``system`` state, with each cell's state at
+    hand. ``name`` is recorded in the log's header; replay needs the same policy.
+    """
+
+    name: str = "model"
+    aggregate: Callable[[list[State]], State] = aggregate
+    decide: Callable[[State, Mapping[str, State], StepConfig], tuple[Plan, Instruction]] = (
+        lambda system, cells, config: decide(system, config)
+    )
+
+
+MODEL_POLICY = Policy()
+"""The default: `massca.model.aggregate` and `massca.model.decide`."""
 
 
 class Agent:
@@ -124,11 +156,19 @@ class UnitAgent(Agent):
 class ControllerAgent(Agent):
     """A cell controller or an intermediate controller: aggregates up, forwards down."""
 
-    __slots__ = ("_answers", "_outstanding", "aggregate", "children", "parent")
+    __slots__ = ("_answers", "_combine", "_outstanding", "aggregate", "children", "parent")
     handles = (Request, Answer, Redispatch, Done)
 
-    def __init__(self, agent_id: str, parent: str, children: tuple[str, ...], send: Send):
+    def __init__(
+        self,
+        agent_id: str,
+        parent: str,
+        children: tuple[str, ...],
+        send: Send,
+        policy: Policy = MODEL_POLICY,
+    ):
         super().__init__(agent_id, send)
+        self._combine = policy.aggregate
         self.parent = parent
         self.children = children  # canonical order
         self.aggregate: State | None = None
@@ -148,7 +188,7 @@ class ControllerAgent(Agent):
         self._answers[sender] = message.state
         if not self._outstanding:
             answers = self._answers
-            self.aggregate = aggregate([answers[c] for c in self.children])
+            self.aggregate = self._combine([answers[c] for c in self.children])
             self._send(self.id, self.parent, Answer(self.aggregate))
 
     def on_redispatch(self, sender: str, message: Redispatch) -> None:
@@ -174,7 +214,7 @@ class CoordinatorAgent(Agent):
         "_answers",
         "_outstanding",
         "_phase",
-        "_states",
+        "_policy",
         "aggregate",
         "balances",
         "cells",
@@ -192,8 +232,10 @@ class CoordinatorAgent(Agent):
         units: tuple[str, ...],
         config: StepConfig,
         send: Send,
+        policy: Policy = MODEL_POLICY,
     ) -> None:
         super().__init__(agent_id, send)
+        self._policy = policy
         self.cells = cells
         self.units = units
         self.config = config
@@ -236,8 +278,9 @@ class CoordinatorAgent(Agent):
         answers = self._answers
         tolerance = self.config.tolerance
         self.balances = {cell: classify(answers[cell], tolerance) for cell in self.cells}
-        self.aggregate = aggregate([answers[c] for c in self.cells])
-        self.plan, self.instruction = decide(self.aggregate, self.config)
+        self.aggregate = self._policy.aggregate([answers[c] for c in self.cells])
+        cells = {cell: answers[cell] for cell in self.cells}
+        self.plan, self.instruction = self._policy.decide(self.aggregate, cells, self.config)
         self._phase = "redispatch"
         self._outstanding = set(self.cells)
         self._send(self.id, self.cells, Redispatch(self.instruction))
@@ -262,7 +305,9 @@ class CoordinatorAgent(Agent):
         return self._phase
 
 
-def build_agents(hierarchy: Hierarchy, config: StepConfig, send: Send) -> dict[str, Agent]:
+def build_agents(
+    hierarchy: Hierarchy, config: StepConfig, send: Send, policy: Policy = MODEL_POLICY
+) -> dict[str, Agent]:
     """One agent per node of ``hierarchy``, all sending through ``send``."""
     if ENVIRONMENT in hierarchy.kinds:
         raise ConfigurationError(
@@ -270,7 +315,7 @@ def build_agents(hierarchy: Hierarchy, config: StepConfig, send: Send) -> dict[s
         )
     root = hierarchy.root
     agents: dict[str, Agent] = {
-        root: CoordinatorAgent(root, hierarchy.cells, hierarchy.units, config, send)
+        root: CoordinatorAgent(root, hierarchy.cells, hierarchy.units, config, send, policy)
     }
     for node in hierarchy.nodes:
         if node.kind is NodeKind.UNIT:
@@ -279,6 +324,6 @@ def build_agents(hierarchy: Hierarchy, config: StepConfig, send: Send) -> dict[s
         elif node.kind is not NodeKind.COORDINATOR:
             assert node.parent is not None
             agents[node.id] = ControllerAgent(
-                node.id, node.parent, hierarchy.children[node.id], send
+                node.id, node.parent, hierarchy.children[node.id], send, policy
             )
     return agents

@@ -27,7 +27,15 @@ from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 from massca import __version__
-from massca.actors.agents import Agent, ControllerAgent, CoordinatorAgent, UnitAgent, build_agents
+from massca.actors.agents import (
+    MODEL_POLICY,
+    Agent,
+    ControllerAgent,
+    CoordinatorAgent,
+    Policy,
+    UnitAgent,
+    build_agents,
+)
 from massca.actors.messages import ProtocolCodec, Report, StepStart, config_to_json
 from massca.log import ENVIRONMENT, EventLog, LogHeader
 from massca.model import (
@@ -75,6 +83,7 @@ class Runtime(ABC):
         log: str | os.PathLike[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         pause_gc: bool = True,
+        policy: Policy = MODEL_POLICY,
     ) -> None:
         if not (isinstance(timeout, int | float) and timeout > 0 and math.isfinite(timeout)):
             raise ConfigurationError(f"timeout = {timeout!r}: must be a number of seconds > 0")
@@ -82,12 +91,12 @@ class Runtime(ABC):
         self.config = config
         self.timeout = float(timeout)
         self.pause_gc = pause_gc
-        self.agents: dict[str, Agent] = build_agents(hierarchy, config, self.send)
+        self.policy = policy
+        self.agents: dict[str, Agent] = build_agents(hierarchy, config, self.send, policy)
         self._log: EventLog | None = None
         if log is not None:
-            header = LogHeader(
-                __version__, hierarchy, {**config_to_json(config), "runtime": self.name}
-            )
+            settings = {**config_to_json(config), "runtime": self.name, "policy": policy.name}
+            header = LogHeader(__version__, hierarchy, settings)
             self._log = EventLog(log, header, ProtocolCodec())
         self._coordinator = self.agents[hierarchy.root]
         assert isinstance(self._coordinator, CoordinatorAgent)
@@ -168,6 +177,10 @@ class Runtime(ABC):
 
     async def close(self) -> None:
         """Flush and close the log; idempotent."""
+        self.close_log()
+
+    def close_log(self) -> None:
+        """Flush and close the log, synchronously; idempotent."""
         if self._log is not None:
             self._log.close()
 
@@ -240,9 +253,12 @@ class NativeRuntime(Runtime):
         log: str | os.PathLike[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         pause_gc: bool = True,
+        policy: Policy = MODEL_POLICY,
     ) -> None:
         self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
-        super().__init__(hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc)
+        super().__init__(
+            hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc, policy=policy
+        )
         self._handlers = {agent_id: agent.handlers for agent_id, agent in self.agents.items()}
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:

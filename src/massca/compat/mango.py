@@ -28,7 +28,7 @@ from typing import Any
 
 import mango
 
-from massca.actors import DEFAULT_TIMEOUT, Agent, Runtime
+from massca.actors import DEFAULT_TIMEOUT, MODEL_POLICY, Agent, Policy, Runtime
 from massca.actors.messages import Report, StepStart
 from massca.log import ENVIRONMENT
 from massca.model import ConfigurationError, Hierarchy, ProtocolError, StepConfig
@@ -63,9 +63,13 @@ class MangoRuntime(Runtime):
         *,
         log: str | os.PathLike[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
+        pause_gc: bool = True,
+        policy: Policy = MODEL_POLICY,
         host: str = "127.0.0.1",
     ) -> None:
-        super().__init__(hierarchy, config, log=log, timeout=timeout)
+        super().__init__(
+            hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc, policy=policy
+        )
         self._host = host
         self._container: Any = None
         self._stack = AsyncExitStack()

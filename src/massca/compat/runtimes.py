@@ -11,7 +11,14 @@ import asyncio
 import os
 from collections.abc import Callable
 
-from massca.actors import DEFAULT_TIMEOUT, NativeRuntime, Runtime, loop_factory
+from massca.actors import (
+    DEFAULT_TIMEOUT,
+    MODEL_POLICY,
+    NativeRuntime,
+    Policy,
+    Runtime,
+    loop_factory,
+)
 from massca.model import ConfigurationError, Hierarchy, StepConfig
 
 __all__ = ["RUNTIMES", "loop_for", "open_runtime"]
@@ -26,14 +33,15 @@ def open_runtime(
     *,
     log: str | os.PathLike[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    policy: Policy = MODEL_POLICY,
 ) -> Runtime:
     """A runtime of kind ``runtime``; start it with ``async with`` before stepping."""
     if runtime == "native":
-        return NativeRuntime(hierarchy, config, log=log, timeout=timeout)
+        return NativeRuntime(hierarchy, config, log=log, timeout=timeout, policy=policy)
     if runtime == "mango":
         from massca.compat.mango import MangoRuntime  # imports mango only when chosen
 
-        return MangoRuntime(hierarchy, config, log=log, timeout=timeout)
+        return MangoRuntime(hierarchy, config, log=log, timeout=timeout, policy=policy)
     raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
 
 

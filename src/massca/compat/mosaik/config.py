@@ -1,0 +1,179 @@
+"""The MAS simulator's configuration: the prototype's MAS_CONFIG keys plus massca's own.
+
+Belongs here: parsing the keyword arguments of ``world.start('MAS', **MAS_CONFIG)`` into a
+frozen `MasConfig`, collecting every problem into one `ConfigurationError`. Not here:
+what the hooks do (`hooks`) or how a step runs (`simulator`).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from massca.actors import DEFAULT_TIMEOUT
+from massca.compat.runtimes import RUNTIMES
+from massca.model import (
+    ConfigurationError,
+    ExchangeLimits,
+    Resource,
+    StepConfig,
+)
+
+__all__ = ["ALIASES", "HOOKS", "KEYS", "MasConfig"]
+
+HOOKS = (
+    "input_method",
+    "output_method",
+    "aggregation_method",
+    "execute_method",
+    "initialize",
+    "finalize",
+)
+"""The prototype's user hooks; see the README for each one's signature."""
+
+ALIASES = {
+    "convegence_max_steps": "convergence_max_steps",  # the prototype's spelling
+    "states_agg_method": "aggregation_method",
+}
+
+KEYS = {
+    "step_size": "seconds between the MAS steps (default 900)",
+    "verbose": "0 silent, 1 one line per step, 2 every agent's state (structlog)",
+    "performance": "output the MAS step's wall time as 'steptime' [s] on the coordinator",
+    "convergence_steps": "converged iterations needed before outputs stop (default 1)",
+    "convergence_max_steps": "iterations of one time step before it fails (default 5)",
+    "on_no_convergence": "'raise' (default) or 'warn' when convergence_max_steps is hit",
+    "state_dict": "the prototype's state template, passed to the hooks as given",
+    **dict.fromkeys(HOOKS, "a user hook (see the README)"),
+    "runtime": "'native' (default) or 'mango'",
+    "log": "path of the event log, or None/False to switch it off (default: off)",
+    "timeout": f"seconds one MAS step may take (default {DEFAULT_TIMEOUT:g})",
+    "tolerance": "MW of imbalance still counted as balanced (default 1e-6)",
+    "limits": "{'import_max': MW, 'export_max': MW} of the external grid (default none)",
+    "merit_order": "order of 'production', 'consumption', 'exchange' (the seed's)",
+}
+"""Every key the MAS simulator accepts, with what it means."""
+
+
+@dataclass(frozen=True, slots=True)
+class MasConfig:
+    """The parsed configuration; build it with `MasConfig.parse`."""
+
+    step_size: int = 900
+    verbose: int = 0
+    performance: bool = False
+    convergence_steps: int = 1
+    convergence_max_steps: int = 5
+    on_no_convergence: str = "raise"
+    state_dict: Any = None
+    hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    runtime: str = "native"
+    log: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    step: StepConfig = field(default_factory=StepConfig)
+
+    @classmethod
+    def parse(cls, params: Mapping[str, Any]) -> MasConfig:
+        """Validate ``params``; one `ConfigurationError` lists every problem."""
+        problems: list[str] = []
+        values: dict[str, Any] = {}
+        for key, value in params.items():
+            canonical = ALIASES.get(key, key)
+            if canonical not in KEYS:
+                continue
+            if canonical in values:
+                problems.append(f"{key!r} and {canonical!r} are the same setting: give one")
+            values[canonical] = value
+        unknown = sorted(k for k in params if ALIASES.get(k, k) not in KEYS)
+        if unknown:
+            valid = ", ".join(sorted(KEYS))
+            problems.append(
+                f"unknown MAS_CONFIG key(s) {', '.join(map(repr, unknown))}; valid: {valid}"
+            )
+        hooks = {}
+        for hook in HOOKS:
+            value = values.pop(hook, None)
+            if value is None:
+                continue
+            if callable(value):
+                hooks[hook] = value
+            else:
+                problems.append(f"{hook} must be a function, got {type(value).__name__}")
+        config = {}
+        _int(values, "step_size", 1, problems, config)
+        _int(values, "verbose", 0, problems, config, high=2)
+        _int(values, "convergence_steps", 1, problems, config)
+        _int(values, "convergence_max_steps", 1, problems, config)
+        if "performance" in values:
+            config["performance"] = bool(values["performance"])
+        if "state_dict" in values:
+            config["state_dict"] = values["state_dict"]
+        policy = values.get("on_no_convergence", "raise")
+        if policy not in ("raise", "warn"):
+            problems.append(f"on_no_convergence = {policy!r}: choose 'raise' or 'warn'")
+        config["on_no_convergence"] = policy
+        runtime = values.get("runtime", "native")
+        if runtime not in RUNTIMES:
+            problems.append(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        config["runtime"] = runtime
+        log = values.get("log")
+        if log not in (None, False):
+            if not isinstance(log, str | os.PathLike):
+                problems.append(f"log = {log!r}: give a file path, or None to switch it off")
+            else:
+                config["log"] = os.fspath(log)
+        timeout = values.get("timeout", DEFAULT_TIMEOUT)
+        if not (isinstance(timeout, int | float) and math.isfinite(timeout) and timeout > 0):
+            problems.append(f"timeout = {timeout!r}: must be a number of seconds > 0")
+        else:
+            config["timeout"] = float(timeout)
+        step = _step_config(values, problems)
+        if problems:
+            raise ConfigurationError("MAS configuration: " + "; ".join(problems))
+        assert step is not None
+        return cls(hooks=hooks, step=step, **config)
+
+
+def _int(
+    values: Mapping[str, Any],
+    key: str,
+    low: int,
+    problems: list[str],
+    out: dict[str, Any],
+    high: int | None = None,
+) -> None:
+    if key not in values:
+        return
+    value = values[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.append(f"{key} = {value!r}: must be a whole number")
+    elif value < low or (high is not None and value > high):
+        bound = f"from {low} to {high}" if high is not None else f">= {low}"
+        problems.append(f"{key} = {value!r}: must be {bound}")
+    else:
+        out[key] = value
+
+
+def _step_config(values: Mapping[str, Any], problems: list[str]) -> StepConfig | None:
+    try:
+        limits = values.get("limits") or {}
+        if not isinstance(limits, Mapping) or set(limits) - {"import_max", "export_max"}:
+            raise ConfigurationError(
+                f"limits = {limits!r}: give {{'import_max': MW, 'export_max': MW}}"
+            )
+        order = values.get("merit_order")
+        return StepConfig(
+            limits=ExchangeLimits(
+                float(limits.get("import_max", math.inf)), float(limits.get("export_max", math.inf))
+            ),
+            tolerance=values.get("tolerance", StepConfig().tolerance),
+            merit_order=StepConfig().merit_order
+            if order is None
+            else tuple(Resource(r) for r in order),
+        )
+    except (ConfigurationError, ValueError, TypeError) as error:
+        problems.append(str(error))
+        return None

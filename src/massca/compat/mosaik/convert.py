@@ -1,0 +1,130 @@
+"""Conversions between mosaik's data and the model's values. Nothing here decides.
+
+Belongs here: unit states from mosaik inputs (the default, without hooks), the
+prototype's state dictionaries <-> `State`, and set-points -> ``scale_factor``.
+Not here: the simulator's bookkeeping (`simulator`).
+
+Default inputs of a unit agent (all in MW; several sources on one attribute are summed):
+
+* ``current``: the unit's measured power. Its magnitude is used, so a generator may
+  report negative power (``gen_neg``) as in the prototype.
+* ``min`` and ``max``: the unit's flexibility band, from input attributes, else from the
+  entity's ``min``/``max`` params given to ``create``, else ``[current, current]`` (no
+  flexibility: the unit is measured and classified, never redispatched).
+
+Which band a unit feeds is the entity's ``unit`` param (``"production"`` or
+``"consumption"``); without it, it is inferred from the connected source's id as in the
+prototype (``load``, ``fl`` -> consumption; ``gen``, ``pv``, ``wind``, ``wecs`` ->
+production), and an id that says neither is an error asking for ``unit=...``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from massca.model import ZERO_FLEXIBILITY, ConfigurationError, Flexibility, InvalidStateError, State
+
+__all__ = [
+    "BANDS",
+    "infer_band",
+    "scale_factor",
+    "seed_dict",
+    "state_from_inputs",
+    "state_from_seed",
+]
+
+BANDS = ("production", "consumption")
+_CONSUMERS = ("load", "fl")
+_PRODUCERS = ("gen", "pv", "wind", "wecs")
+
+
+def infer_band(agent: str, sources: list[str]) -> str:
+    """The band a unit feeds, from the ids of the entities connected to it."""
+    names = " ".join(s.rsplit(".", 1)[-1].lower() for s in sources)
+    consumes = any(word in names for word in _CONSUMERS)
+    produces = any(word in names for word in _PRODUCERS)
+    if consumes != produces:
+        return "consumption" if consumes else "production"
+    raise ConfigurationError(
+        f"unit agent {agent!r}: cannot tell whether {sources or 'its sources'} produce or "
+        "consume; create it with unit='production' or unit='consumption'"
+    )
+
+
+def _total(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:
+    total = 0.0
+    for source, value in values.items():
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidStateError(
+                f"unit agent {agent!r} at time {time}: {attr} from {source!r} is "
+                f"{value!r}, not a number of MW"
+            )
+        if not math.isfinite(value):
+            raise InvalidStateError(
+                f"unit agent {agent!r} at time {time}: {attr} from {source!r} is {value!r}; "
+                "every measurement must be a finite number of MW"
+            )
+        total += abs(value)
+    return total
+
+
+def state_from_inputs(
+    agent: str,
+    band: str,
+    inputs: Mapping[str, Mapping[str, Any]],
+    params: Mapping[str, Any],
+    time: int,
+) -> State:
+    """A unit's state from its mosaik inputs (see the module docstring)."""
+    current = _total(agent, "current", inputs["current"], time)
+    low = _total(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min")
+    high = _total(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max")
+    low = current if low is None else low
+    high = current if high is None else high
+    try:
+        flexibility = Flexibility(float(low), float(high), current)
+    except InvalidStateError as error:
+        raise InvalidStateError(f"unit agent {agent!r} at time {time}: {error}") from None
+    if band == "production":
+        return State(flexibility, ZERO_FLEXIBILITY)
+    return State(ZERO_FLEXIBILITY, flexibility)
+
+
+def seed_dict(state: State) -> dict[str, dict[str, float]]:
+    """A state as the prototype's dictionary ``{'production': {'min', 'max', 'current'}, ...}``."""
+    return {
+        band: {"min": b.min, "max": b.max, "current": b.current}
+        for band, b in (("production", state.production), ("consumption", state.consumption))
+    }
+
+
+def state_from_seed(value: Any, agent: str, time: int, hook: str) -> State:
+    """A hook's result: a `State`, or the prototype's dictionary (extra keys are ignored)."""
+    if isinstance(value, State):
+        return value
+    try:
+        bands = [
+            Flexibility(float(value[b]["min"]), float(value[b]["max"]), float(value[b]["current"]))
+            for b in BANDS
+        ]
+    except (KeyError, TypeError, ValueError) as error:
+        raise ConfigurationError(
+            f"{hook} for agent {agent!r} at time {time} returned {value!r}: return a State or "
+            "{'production': {'min', 'max', 'current'}, 'consumption': {...}} in MW"
+        ) from error
+    except InvalidStateError as error:
+        raise InvalidStateError(f"{hook} for agent {agent!r} at time {time}: {error}") from None
+    return State(*bands)
+
+
+def scale_factor(before: Flexibility, after: Flexibility) -> float:
+    """The set-point as a factor of the present output: ``after / before`` (1.0 = keep).
+
+    A unit at 0 MW cannot be scaled: its factor is 1.0 and its set-point is in the
+    ``P_target[MW]`` output instead.
+    """
+    if before.current == 0.0:
+        return 1.0
+    return after.current / before.current

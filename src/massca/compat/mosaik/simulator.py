@@ -1,0 +1,466 @@
+"""`MosaikAgents`: the MAS as a mosaik simulator. It converts, it does not decide.
+
+Belongs here: the mosaik API (init, create, setup_done, step, get_data, finalize) and the
+bookkeeping of one co-simulation: which entity is which agent, the same-time iteration
+and convergence, the outputs of the last step. Every decision is the model's, made by the
+agents of the chosen runtime (`massca.compat.runtimes`).
+
+Entities, as in the prototype: the first ``MosaikAgents`` created is the coordinator (the
+prototype's "mosaik agent"); ``MosaikAgents.create(num, controller=None)`` creates cell
+controllers; ``create(num, controller=<eid>)`` creates agents under that one. Whether an
+agent under a cell is an intermediate controller or a unit agent follows from the tree
+when the simulation starts: agents with children are controllers, the others units.
+
+Same-time (weak) loops: mosaik steps this simulator again at the same time when the
+units answered a ``scale_factor``; each such step is the next *iteration*. Units receive
+``scale_factor`` in the first iteration of every time step, and in later iterations
+until the model has said "converged" ``convergence_steps`` times in a row; then the
+outputs stop and so does the loop. Running past ``convergence_max_steps`` raises
+`ConvergenceError` naming the time and the last balance (or warns, if so configured).
+
+mosaik runs this simulator on its own event loop: ``setup_done`` and ``step`` are
+generators that yield the runtime's coroutines for mosaik to await (no nested loops).
+"""
+
+from __future__ import annotations
+
+import time as clock
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+import mosaik_api_v3
+import structlog
+
+from massca.actors import MODEL_POLICY, Policy
+from massca.compat.mosaik.config import MasConfig
+from massca.compat.mosaik.convert import (
+    infer_band,
+    scale_factor,
+    seed_dict,
+    state_from_inputs,
+    state_from_seed,
+)
+from massca.compat.mosaik.hosting import Hosting, hosting_for
+from massca.compat.runtimes import open_runtime
+from massca.model import (
+    AgentError,
+    ConfigurationError,
+    ConvergenceError,
+    Hierarchy,
+    InvalidStateError,
+    Node,
+    NodeKind,
+    Plan,
+    State,
+    StepResult,
+    instruction_for,
+)
+
+__all__ = ["META", "MODEL", "MosaikAgents"]
+
+MODEL = "MosaikAgents"
+COORDINATOR_EID = "MosaikAgent"
+
+META: dict[str, Any] = {
+    "api_version": "3.0",
+    "type": "event-based",
+    "models": {
+        MODEL: {
+            "public": True,
+            "any_inputs": True,
+            "params": ["controller", "unit", "min", "max"],
+            "attrs": [
+                "current",
+                "min",
+                "max",
+                "scale_factor",
+                "P_target[MW]",
+                "balance",
+                "classification",
+                "exchange",
+                "unresolved",
+                "steptime",
+            ],
+        },
+    },
+}
+
+log = structlog.get_logger("massca.mosaik")
+
+
+@dataclass(slots=True)
+class _Entity:
+    eid: str
+    parent: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    band: str | None = None
+
+
+class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
+    """The MAS simulator; see the module docstring and the README's mosaik section."""
+
+    def __init__(self) -> None:
+        super().__init__(META)
+        self.sid = ""
+        self.config = MasConfig()
+        self.hierarchy: Hierarchy | None = None
+        self.host: Hosting | None = None
+        self._entities: dict[str, _Entity] = {}
+        self._states: dict[str, State] = {}
+        self._time = -1
+        self._iteration = -1
+        self._converged_in_row = 0
+        self._emit_setpoints = False
+        self._result: StepResult | None = None
+        self._measured: dict[str, State] = {}
+        self._external = 0.0
+        self._steptime = 0.0
+        self._closed = False
+
+    # -- mosaik API --------------------------------------------------------------------
+
+    def init(self, sid: str, time_resolution: float = 1.0, **params: Any) -> dict[str, Any]:
+        self.sid = sid
+        self.config = MasConfig.parse(params)
+        return self.meta  # type: ignore[no-any-return]
+
+    def create(
+        self,
+        num: int,
+        model: str,
+        controller: str | None = None,
+        unit: str | None = None,
+        min: float | None = None,
+        max: float | None = None,
+    ) -> list[dict[str, Any]]:
+        if model != MODEL:
+            raise ConfigurationError(f"unknown model {model!r}: this simulator has {MODEL!r}")
+        if self.hierarchy is not None:
+            raise ConfigurationError("create every agent before the simulation starts")
+        if unit not in (None, "production", "consumption"):
+            raise ConfigurationError(f"unit = {unit!r}: give 'production' or 'consumption'")
+        parent = self._resolve(controller)
+        params = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+        created = []
+        for _ in range(num):
+            if not self._entities:
+                eid, entity_parent = COORDINATOR_EID, None
+            else:
+                eid = f"Agent_{len(self._entities)}"
+                entity_parent = parent if parent is not None else COORDINATOR_EID
+            self._entities[eid] = _Entity(eid, entity_parent, dict(params), unit)
+            created.append({"eid": eid, "type": model})
+        return created
+
+    def setup_done(self) -> Generator[Any, Any, None]:
+        self.hierarchy = self._build_hierarchy()
+        units = [f"{self.sid}.{u}" for u in self.hierarchy.units]
+        related = yield self.mosaik.get_related_entities(units)
+        lonely = sorted(u.split(".", 1)[1] for u in units if not related.get(u))
+        if lonely:
+            raise ConfigurationError(
+                f"{len(lonely)} unit agent(s) connected to nothing: {', '.join(lonely)}; "
+                "connect a unit's power to each, e.g. "
+                "world.connect(pv, agent, ('P[MW]', 'current'))"
+            )
+        hooks = self.config.hooks
+        runtime = open_runtime(
+            self.config.runtime,
+            self.hierarchy,
+            self.config.step,
+            log=self.config.log,
+            timeout=self.config.timeout,
+            policy=self._policy(),
+        )
+        self.host = hosting_for(runtime)
+        yield self.host.start()
+        if "initialize" in hooks:
+            self._call_hook(
+                "initialize", COORDINATOR_EID, 0, hierarchy=self.hierarchy, config=self.config
+            )
+
+    def step(
+        self, time: int, inputs: dict[str, dict[str, dict[str, Any]]], max_advance: int
+    ) -> Generator[Any, Any, None]:
+        assert self.host is not None
+        assert self.hierarchy is not None
+        if time == self._time:
+            self._iteration += 1
+        else:
+            self._time, self._iteration, self._converged_in_row = time, 0, 0
+        iteration = self._iteration
+        self._read_inputs(time, iteration, inputs)
+        started = clock.perf_counter()
+        result = yield self.host.step(time, iteration, self._states)
+        self._steptime = clock.perf_counter() - started
+        self._result = result
+        self._measured = dict(self._states)
+        self._converged_in_row = self._converged_in_row + 1 if result.converged else 0
+        done = self._converged_in_row >= self.config.convergence_steps
+        if not done and iteration + 1 >= self.config.convergence_max_steps:
+            done = self._not_converged(time, result)
+        self._emit_setpoints = iteration == 0 or not done
+        self._report(time, iteration, result)
+        return None
+
+    def get_data(self, outputs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
+        data: dict[str, dict[str, Any]] = {}
+        result = self._result
+        if result is None or self.hierarchy is None:
+            return data
+        kinds = self.hierarchy.kinds
+        for eid, attrs in outputs.items():
+            kind = kinds.get(eid)
+            if kind is None:
+                raise ConfigurationError(f"no agent {eid!r} in {self.sid}")
+            if kind is NodeKind.UNIT:
+                values = self._unit_outputs(eid, attrs, result)
+            else:
+                values = self._node_outputs(eid, kind, attrs, result)
+            if values:
+                data[eid] = values
+        return data
+
+    def finalize(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            if "finalize" in self.config.hooks:
+                self._call_hook("finalize", COORDINATOR_EID, self._time)
+        finally:
+            self._close_runtime()
+
+    # -- conversion ---------------------------------------------------------------------
+
+    def _resolve(self, controller: str | None) -> str | None:
+        if controller is None:
+            return None
+        eid = controller.split(".", 1)[1] if controller.startswith(f"{self.sid}.") else controller
+        if eid not in self._entities:
+            known = ", ".join(list(self._entities)[:8]) or "none yet"
+            raise ConfigurationError(
+                f"controller {controller!r} is unknown: create it before its children "
+                f"(known: {known})"
+            )
+        return eid
+
+    def _build_hierarchy(self) -> Hierarchy:
+        if not self._entities:
+            raise ConfigurationError("no agents: create the coordinator, cells and units first")
+        parents = {e.parent for e in self._entities.values()}
+        nodes = []
+        for entity in self._entities.values():
+            if entity.parent is None:
+                kind = NodeKind.COORDINATOR
+            elif entity.parent == COORDINATOR_EID:
+                kind = NodeKind.CELL
+            elif entity.eid in parents:
+                kind = NodeKind.CONTROLLER
+            else:
+                kind = NodeKind.UNIT
+            nodes.append(Node(entity.eid, kind, entity.parent))
+        return Hierarchy(tuple(nodes))
+
+    def _read_inputs(
+        self, time: int, iteration: int, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    ) -> None:
+        assert self.hierarchy is not None
+        coordinator = inputs.get(COORDINATOR_EID, {})
+        if "current" in coordinator:
+            self._external = sum(float(v) for v in coordinator["current"].values())
+        hook = self.config.hooks.get("input_method")
+        missing = []
+        for unit in self.hierarchy.units:
+            data = inputs.get(unit)
+            if data is None or (hook is None and "current" not in data):
+                if unit not in self._states:
+                    missing.append(unit)
+                continue
+            if hook is not None:
+                previous = self._states.get(unit)
+                value = self._call_hook(
+                    "input_method",
+                    unit,
+                    time,
+                    aeid=unit,
+                    aid=unit,
+                    input_data=data,
+                    current_state=seed_dict(previous) if previous else self.config.state_dict,
+                    current_time=time,
+                    first_time_step=iteration == 0,
+                    state_dict=self.config.state_dict,
+                )
+                self._states[unit] = state_from_seed(value, unit, time, "input_method")
+                continue
+            entity = self._entities[unit]
+            if entity.band is None:
+                entity.band = infer_band(unit, list(data["current"]))
+            try:
+                self._states[unit] = state_from_inputs(unit, entity.band, data, entity.params, time)
+            except InvalidStateError as error:
+                raise AgentError(unit, time, iteration, "reading its inputs") from error
+        if missing:
+            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+            raise ConfigurationError(
+                f"time {time}: {len(missing)} unit agent(s) have had no 'current' input yet: "
+                f"{shown}; connect each unit's power to its agent's 'current'"
+            )
+
+    def _unit_outputs(self, eid: str, attrs: list[str], result: StepResult) -> dict[str, Any]:
+        band = self._entities[eid].band or "production"
+        before = getattr(self._measured[eid], band)
+        after = getattr(result.targets[eid], band)
+        hook = self.config.hooks.get("output_method")
+        if hook is not None:
+            state = seed_dict(result.targets[eid])
+            state[band]["scale_factor"] = scale_factor(before, after)
+            value = self._call_hook(
+                "output_method",
+                eid,
+                self._time,
+                aeid=eid,
+                aid=eid,
+                attrs=attrs,
+                current_state=state,
+                converged=not self._emit_setpoints,
+                current_time_step=self._time,
+                first_time_step=self._iteration == 0,
+            )
+            return dict(value)
+        values: dict[str, Any] = {}
+        for attr in attrs:
+            if attr == "scale_factor" and self._emit_setpoints:
+                values[attr] = scale_factor(before, after)
+            elif attr == "P_target[MW]" and self._emit_setpoints:
+                values[attr] = after.current
+            elif attr == "current":
+                values[attr] = before.current
+        return values
+
+    def _node_outputs(
+        self, eid: str, kind: NodeKind, attrs: list[str], result: StepResult
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        state = result.aggregates[eid]
+        for attr in attrs:
+            if attr == "balance":
+                values[attr] = state.balance
+            elif attr == "classification" and kind is NodeKind.CELL:
+                values[attr] = result.balances[eid].value
+            elif kind is NodeKind.COORDINATOR:
+                if attr == "exchange":
+                    values[attr] = result.plan.exchange
+                elif attr == "unresolved":
+                    values[attr] = result.plan.unresolved
+                elif attr == "current":
+                    values[attr] = self._external
+                elif attr == "steptime" and self.config.performance:
+                    values[attr] = self._steptime
+        return values
+
+    # -- hooks, convergence, reporting --------------------------------------------------
+
+    def _policy(self) -> Policy:
+        hooks = self.config.hooks
+        aggregate_hook = hooks.get("aggregation_method")
+        execute_hook = hooks.get("execute_method")
+        if aggregate_hook is None and execute_hook is None:
+            return MODEL_POLICY
+        names = [
+            f"{name}={getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
+            for name, fn in (
+                ("aggregation_method", aggregate_hook),
+                ("execute_method", execute_hook),
+            )
+            if fn is not None
+        ]
+        policy = MODEL_POLICY
+        aggregate = policy.aggregate
+        decide = policy.decide
+        if aggregate_hook is not None:
+            aggregate = partial(_hooked_aggregate, aggregate_hook)
+        if execute_hook is not None:
+            decide = partial(_hooked_decide, execute_hook)
+        return Policy(name=", ".join(names), aggregate=aggregate, decide=decide)
+
+    def _call_hook(self, hook: str, agent: str, time: int, **kwargs: Any) -> Any:
+        try:
+            return self.config.hooks[hook](**kwargs)
+        except Exception as error:
+            failure = AgentError(agent, time, max(self._iteration, 0), f"hook {hook}")
+            failure.args = (f"{failure.args[0]}: {type(error).__name__}: {error}",)
+            raise failure from error
+
+    def _not_converged(self, time: int, result: StepResult) -> bool:
+        assert self.hierarchy is not None
+        balance = result.aggregates[self.hierarchy.root].balance
+        message = (
+            f"the MAS did not converge at time {time} within "
+            f"{self.config.convergence_max_steps} iterations; last system balance "
+            f"{balance:.6g} MW, plan {result.plan}"
+        )
+        if self.config.on_no_convergence == "raise":
+            raise ConvergenceError(
+                message + "; raise convergence_max_steps or set on_no_convergence='warn'"
+            )
+        log.warning("no convergence", time=time, balance=balance, plan=str(result.plan))
+        return True
+
+    def _report(self, time: int, iteration: int, result: StepResult) -> None:
+        verbose = self.config.verbose
+        if verbose >= 1:
+            log.info(
+                "mas step",
+                time=time,
+                iteration=iteration,
+                converged=result.converged,
+                balances={c: b.value for c, b in result.balances.items()},
+                exchange=result.plan.exchange,
+                steptime_ms=round(self._steptime * 1e3, 3),
+            )
+        if verbose >= 2:
+            for agent, state in result.aggregates.items():
+                log.info(
+                    "aggregate", time=time, iteration=iteration, agent=agent, state=seed_dict(state)
+                )
+            for unit, state in result.targets.items():
+                log.info(
+                    "target", time=time, iteration=iteration, agent=unit, state=seed_dict(state)
+                )
+
+    def _close_runtime(self) -> None:
+        host, self.host = self.host, None
+        if host is not None:
+            host.close()
+
+
+def _hooked_aggregate(hook: Any, states: list[State]) -> State:
+    value = hook(
+        aeid=None,
+        aid=None,
+        requested_states={str(i): seed_dict(s) for i, s in enumerate(states)},
+        current_state=None,
+    )
+    return state_from_seed(value, "a controller", -1, "aggregation_method")
+
+
+def _hooked_decide(
+    hook: Any, system: State, cells: Mapping[str, State], config: Any
+) -> tuple[Plan, Any]:
+    value = hook(
+        current_state=seed_dict(system),
+        requested_states={cell: seed_dict(s) for cell, s in cells.items()},
+        config=config,
+    )
+    if not isinstance(value, Plan):
+        try:
+            value = Plan(**value)
+        except TypeError as error:
+            raise ConfigurationError(
+                f"execute_method returned {value!r}: return a massca.model.Plan or a dict "
+                "with imbalance, production_delta, consumption_delta, exchange, unresolved"
+            ) from error
+    return value, instruction_for(value, system)
