@@ -18,6 +18,10 @@ from massca.model.errors import InvalidStateError
 
 __all__ = ["ZERO_FLEXIBILITY", "ZERO_STATE", "Flexibility", "State"]
 
+_INF = math.inf
+_new = object.__new__
+_set = object.__setattr__
+
 
 def _band(triple: tuple[float, float, float], name: str) -> Flexibility:
     if len(triple) != 3:
@@ -49,25 +53,32 @@ def _check_band(low: float, high: float, current: float, prefix: str) -> None:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Flexibility:
     """A band ``min <= current <= max`` of active power in MW, all finite and ``>= 0``.
 
-    Negative zero is stored as ``0.0``.
     ``current`` is the present operating point (the measurement); ``min`` and ``max``
     bound where a redispatch may move it. Construction raises `InvalidStateError`
-    naming the field and value if any invariant is broken; nothing is clipped.
+    naming the field and value if any invariant is broken; nothing is clipped. Values
+    are stored as floats, negative zero as ``0.0``.
     """
 
     min: float
     max: float
     current: float
 
-    def __post_init__(self) -> None:
-        _check_band(self.min, self.max, self.current, "")
-        for field in ("min", "max", "current"):
-            if getattr(self, field) == 0.0:  # store -0.0 as 0.0: one zero, one encoding
-                object.__setattr__(self, field, 0.0)
+    def __init__(self, min: float, max: float, current: float) -> None:
+        # Fast path: three floats in order, max finite (so all are; NaN fails every <=).
+        if not (
+            type(min) is float
+            and type(max) is float
+            and type(current) is float
+            and 0.0 <= min <= current <= max < _INF
+        ):
+            _check_band(min, max, current, "")
+        _set(self, "min", min + 0.0)  # + 0.0: -0.0 becomes 0.0, ints become floats
+        _set(self, "max", max + 0.0)
+        _set(self, "current", current + 0.0)
 
     @property
     def headroom_up(self) -> float:
@@ -83,19 +94,26 @@ class Flexibility:
 ZERO_FLEXIBILITY = Flexibility(0.0, 0.0, 0.0)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class State:
     """What a unit, controller or cell reports: its production and consumption bands."""
 
-    production: Flexibility = ZERO_FLEXIBILITY
-    consumption: Flexibility = ZERO_FLEXIBILITY
+    production: Flexibility
+    consumption: Flexibility
 
-    def __post_init__(self) -> None:
-        for name in ("production", "consumption"):
-            if not isinstance(getattr(self, name), Flexibility):
-                raise InvalidStateError(
-                    f"State.{name} must be a Flexibility, got {type(getattr(self, name)).__name__}"
-                )
+    def __init__(
+        self,
+        production: Flexibility = ZERO_FLEXIBILITY,
+        consumption: Flexibility = ZERO_FLEXIBILITY,
+    ) -> None:
+        if type(production) is not Flexibility or type(consumption) is not Flexibility:
+            for name, value in (("production", production), ("consumption", consumption)):
+                if not isinstance(value, Flexibility):
+                    raise InvalidStateError(
+                        f"State.{name} must be a Flexibility, got {type(value).__name__}"
+                    )
+        _set(self, "production", production)
+        _set(self, "consumption", consumption)
 
     @property
     def balance(self) -> float:
@@ -113,9 +131,6 @@ class State:
 
 
 ZERO_STATE = State()
-
-_new = object.__new__
-_set = object.__setattr__
 
 
 def trusted_flexibility(low: float, high: float, current: float) -> Flexibility:

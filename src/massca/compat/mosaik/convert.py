@@ -12,6 +12,11 @@ Default inputs of a unit agent (all in MW; several sources on one attribute are 
   entity's ``min``/``max`` params given to ``create``, else ``[current, current]`` (no
   flexibility: the unit is measured and classified, never redispatched).
 
+A measurement within ``SNAP_RTOL`` (relative) outside its band is snapped onto the band's
+edge: a unit that applies ``scale_factor`` as ``current * target / current`` lands a unit
+in the last place beside its target. Anything further outside is an error naming the
+unit and the time.
+
 Which band a unit feeds is the entity's ``unit`` param (``"production"`` or
 ``"consumption"``); without it, it is inferred from the connected source's id as in the
 prototype (``load``, ``fl`` -> consumption; ``gen``, ``pv``, ``wind``, ``wecs`` ->
@@ -28,14 +33,19 @@ from massca.model import ZERO_FLEXIBILITY, ConfigurationError, Flexibility, Inva
 
 __all__ = [
     "BANDS",
+    "SNAP_RTOL",
     "infer_band",
     "scale_factor",
     "seed_dict",
     "state_from_inputs",
     "state_from_seed",
+    "states_from_inputs",
 ]
 
+_INF = math.inf
 BANDS = ("production", "consumption")
+SNAP_RTOL = 1e-9
+"""Relative distance outside a band within which a measurement is snapped onto it."""
 _CONSUMERS = ("load", "fl")
 _PRODUCERS = ("gen", "pv", "wind", "wecs")
 
@@ -78,18 +88,98 @@ def state_from_inputs(
     time: int,
 ) -> State:
     """A unit's state from its mosaik inputs (see the module docstring)."""
-    current = _total(agent, "current", inputs["current"], time)
-    low = _total(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min")
-    high = _total(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max")
-    low = current if low is None else low
-    high = current if high is None else high
+    fast = _fast_band(inputs)
+    if fast is not None:
+        if band == "production":
+            return State(fast, ZERO_FLEXIBILITY)
+        return State(ZERO_FLEXIBILITY, fast)
+    current = _read(agent, "current", inputs["current"], time)
+    low = _read(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min")
+    high = _read(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max")
+    low = current if low is None else float(low)
+    high = current if high is None else float(high)
+    if not low <= current <= high:
+        slack = SNAP_RTOL * max(abs(low), abs(high), 1.0)
+        if high < current <= high + slack:
+            current = high
+        elif low - slack <= current < low:
+            current = low
     try:
-        flexibility = Flexibility(float(low), float(high), current)
+        flexibility = Flexibility(low, high, current)
     except InvalidStateError as error:
         raise InvalidStateError(f"unit agent {agent!r} at time {time}: {error}") from None
     if band == "production":
         return State(flexibility, ZERO_FLEXIBILITY)
     return State(ZERO_FLEXIBILITY, flexibility)
+
+
+def states_from_inputs(
+    inputs: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    bands: Mapping[str, str],
+    params: Mapping[str, Mapping[str, Any]],
+    time: int,
+    into: dict[str, State],
+) -> None:
+    """`state_from_inputs` for every unit in ``bands`` that has inputs, written into
+    ``into``; units without inputs keep what ``into`` holds. One call per step: the common
+    case (one source per attribute, finite floats inside the band) is handled inline."""
+    zero = ZERO_FLEXIBILITY
+    for unit, band in bands.items():
+        data = inputs.get(unit)
+        if data is None:
+            continue
+        values, lows, highs = data.get("current"), data.get("min"), data.get("max")
+        done = False
+        if (
+            values is not None
+            and lows is not None
+            and highs is not None
+            and len(values) == 1
+            and len(lows) == 1
+            and len(highs) == 1
+        ):
+            for current in values.values():
+                for low in lows.values():
+                    for high in highs.values():
+                        if type(current) is float and type(low) is float and type(high) is float:
+                            current, low, high = abs(current), abs(low), abs(high)
+                            if low <= current <= high < _INF:
+                                flexibility = Flexibility(low, high, current)
+                                into[unit] = (
+                                    State(flexibility, zero)
+                                    if band == "production"
+                                    else State(zero, flexibility)
+                                )
+                                done = True
+        if not done and values is not None:
+            into[unit] = state_from_inputs(unit, band, data, params[unit], time)
+
+
+def _fast_band(inputs: Mapping[str, Mapping[str, Any]]) -> Flexibility | None:
+    """The band for the common case (one source per attribute, finite floats, inside
+    the band), else None for the general path and its precise error messages."""
+    values = inputs["current"]
+    bounds_low, bounds_high = inputs.get("min"), inputs.get("max")
+    if len(values) != 1 or bounds_low is None or bounds_high is None:
+        return None
+    if len(bounds_low) != 1 or len(bounds_high) != 1:
+        return None
+    for current in values.values():
+        for low in bounds_low.values():
+            for high in bounds_high.values():
+                if type(current) is float and type(low) is float and type(high) is float:
+                    current, low, high = abs(current), abs(low), abs(high)
+                    if low <= current <= high < _INF:
+                        return Flexibility(low, high, current)
+    return None
+
+
+def _read(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:
+    if len(values) == 1:  # the common case: one source, a finite float
+        for value in values.values():
+            if type(value) is float and -_INF < value < _INF:
+                return abs(value)
+    return _total(agent, attr, values, time)
 
 
 def seed_dict(state: State) -> dict[str, dict[str, float]]:

@@ -39,8 +39,8 @@ from massca.compat.mosaik.convert import (
     infer_band,
     scale_factor,
     seed_dict,
-    state_from_inputs,
     state_from_seed,
+    states_from_inputs,
 )
 from massca.compat.mosaik.hosting import Hosting, hosting_for
 from massca.compat.runtimes import open_runtime
@@ -49,7 +49,6 @@ from massca.model import (
     ConfigurationError,
     ConvergenceError,
     Hierarchy,
-    InvalidStateError,
     Node,
     NodeKind,
     Plan,
@@ -118,12 +117,17 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._external = 0.0
         self._steptime = 0.0
         self._closed = False
+        self._output_hook: Any = None
+        self._bands: dict[str, str] = {}
+        self._unbanded: set[str] = set()
+        self._params: dict[str, dict[str, Any]] = {}
 
     # -- mosaik API --------------------------------------------------------------------
 
     def init(self, sid: str, time_resolution: float = 1.0, **params: Any) -> dict[str, Any]:
         self.sid = sid
         self.config = MasConfig.parse(params)
+        self._output_hook = self.config.hooks.get("output_method")
         return self.meta  # type: ignore[no-any-return]
 
     def create(
@@ -156,6 +160,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
 
     def setup_done(self) -> Generator[Any, Any, None]:
         self.hierarchy = self._build_hierarchy()
+        for unit in self.hierarchy.units:
+            entity = self._entities[unit]
+            self._params[unit] = entity.params
+            if entity.band is None:
+                self._unbanded.add(unit)
+            else:
+                self._bands[unit] = entity.band
         units = [f"{self.sid}.{u}" for u in self.hierarchy.units]
         related = yield self.mosaik.get_related_entities(units)
         lonely = sorted(u.split(".", 1)[1] for u in units if not related.get(u))
@@ -196,7 +207,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         result = yield self.host.step(time, iteration, self._states)
         self._steptime = clock.perf_counter() - started
         self._result = result
-        self._measured = dict(self._states)
+        self._measured = self._states.copy()
         self._converged_in_row = self._converged_in_row + 1 if result.converged else 0
         done = self._converged_in_row >= self.config.convergence_steps
         if not done and iteration + 1 >= self.config.convergence_max_steps:
@@ -272,14 +283,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         if "current" in coordinator:
             self._external = sum(float(v) for v in coordinator["current"].values())
         hook = self.config.hooks.get("input_method")
-        missing = []
-        for unit in self.hierarchy.units:
-            data = inputs.get(unit)
-            if data is None or (hook is None and "current" not in data):
-                if unit not in self._states:
-                    missing.append(unit)
-                continue
-            if hook is not None:
+        if hook is None:
+            self._convert(time, inputs)
+        else:
+            for unit in self.hierarchy.units:
+                data = inputs.get(unit)
+                if data is None:
+                    continue
                 previous = self._states.get(unit)
                 value = self._call_hook(
                     "input_method",
@@ -294,14 +304,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     state_dict=self.config.state_dict,
                 )
                 self._states[unit] = state_from_seed(value, unit, time, "input_method")
-                continue
-            entity = self._entities[unit]
-            if entity.band is None:
-                entity.band = infer_band(unit, list(data["current"]))
-            try:
-                self._states[unit] = state_from_inputs(unit, entity.band, data, entity.params, time)
-            except InvalidStateError as error:
-                raise AgentError(unit, time, iteration, "reading its inputs") from error
+        missing = [u for u in self.hierarchy.units if u not in self._states]
         if missing:
             shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
             raise ConfigurationError(
@@ -309,12 +312,24 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 f"{shown}; connect each unit's power to its agent's 'current'"
             )
 
+    def _convert(self, time: int, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+        """Default conversion of every unit's inputs (no ``input_method`` hook).
+
+        A unit's band is the ``unit`` param, or inferred from its sources when its first
+        input arrives; units without a band yet have had no input and are reported.
+        """
+        for unit in [u for u in self._unbanded if "current" in inputs.get(u, {})]:
+            entity = self._entities[unit]
+            entity.band = infer_band(unit, list(inputs[unit]["current"]))
+            self._bands[unit] = entity.band
+            self._unbanded.discard(unit)
+        states_from_inputs(inputs, self._bands, self._params, time, self._states)
+
     def _unit_outputs(self, eid: str, attrs: list[str], result: StepResult) -> dict[str, Any]:
         band = self._entities[eid].band or "production"
         before = getattr(self._measured[eid], band)
         after = getattr(result.targets[eid], band)
-        hook = self.config.hooks.get("output_method")
-        if hook is not None:
+        if self._output_hook is not None:
             state = seed_dict(result.targets[eid])
             state[band]["scale_factor"] = scale_factor(before, after)
             value = self._call_hook(
@@ -332,10 +347,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             return dict(value)
         values: dict[str, Any] = {}
         for attr in attrs:
-            if attr == "scale_factor" and self._emit_setpoints:
-                values[attr] = scale_factor(before, after)
-            elif attr == "P_target[MW]" and self._emit_setpoints:
-                values[attr] = after.current
+            if attr == "scale_factor":
+                if self._emit_setpoints:
+                    values[attr] = after.current / before.current if before.current else 1.0
+            elif attr == "P_target[MW]":
+                if self._emit_setpoints:
+                    values[attr] = after.current
             elif attr == "current":
                 values[attr] = before.current
         return values
