@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"massca {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_run(commands)
+    _add_scale(commands)
     _add_bench(commands)
     _add_replay(commands)
     return parser
@@ -51,6 +53,171 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, LogFormatError) as error:
         print(f"massca: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+
+
+# -- run ----------------------------------------------------------------------------------
+
+EXIT_INTERRUPTED = 130
+
+
+def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run",
+        help="co-simulate N energy cells on a real grid (the default scenario)",
+        description="Co-simulate N CIGRE MV cells with PV, wind and flexible loads "
+        "(SimBench profiles) in mosaik, with a pandapower power flow every step and the "
+        "MAS balancing the cells. Defaults: the prototype's example (2 cells, depth 1, one "
+        "day at 15-minute steps). Writes results.csv, events.jsonl, config.json, "
+        "summary.json and PNG plots into the run folder.",
+    )
+    run.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="read options from a TOML file (same keys as the options; the command line wins)",
+    )
+    run.add_argument("--cells", type=int, help="number of cells (2)")
+    run.add_argument("--depth", type=int, help="intermediate controllers per cell (1)")
+    run.add_argument("--start", help="simulated start in 2016, e.g. '2016-06-01 00:00'")
+    length = run.add_mutually_exclusive_group()
+    length.add_argument("--days", type=float, help="simulated days (1)")
+    length.add_argument("--until", type=int, metavar="SECONDS", help="simulated seconds")
+    run.add_argument("--step", type=int, help="seconds per step, a multiple of 900 (900)")
+    run.add_argument("--seed", type=int, help="seed of the unit placement and DER sizes (13)")
+    run.add_argument("--runtime", choices=("native", "mango"), help="agent runtime (native)")
+    run.add_argument("--flexibility", type=float, help="loads' shiftable share (0.1)")
+    run.add_argument(
+        "--der-scale", type=float, dest="der_scale", help="PV and wind ratings x this (15)"
+    )
+    run.add_argument("--out", metavar="DIR", help="run folder (runs/run-<date>-<time>)")
+    run.add_argument("--no-log", action="store_true", help="do not write the event log")
+    run.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
+    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    run.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from pathlib import Path
+
+    from massca.scenario import ScenarioConfig, read_config_file, run_scenario
+
+    values = read_config_file(args.config) if args.config else {}
+    for key in (
+        "cells",
+        "depth",
+        "start",
+        "days",
+        "until",
+        "step",
+        "seed",
+        "runtime",
+        "flexibility",
+        "der_scale",
+    ):
+        if getattr(args, key) is not None:
+            values[key] = getattr(args, key)
+    if args.until is not None:
+        values.pop("days", None)
+    if args.no_log:
+        values["log"] = False
+    try:
+        config = ScenarioConfig(**values)
+    except TypeError as error:
+        raise ConfigurationError(f"bad configuration: {error}") from None
+    out = Path(args.out or f"runs/run-{datetime.now():%Y%m%d-%H%M%S}")
+    from massca.scenario.profiles import load_profiles
+
+    load_profiles(config.start_time(), config.seconds)  # a bad period fails before any work
+    if not args.quiet:
+        print(
+            f"massca run: {config.cells} cells x depth {config.depth}, from {config.start} "
+            f"for {config.seconds / 86400:g} day(s) at {config.step} s steps, runtime "
+            f"{config.runtime} -> {out}",
+            flush=True,
+        )
+    try:
+        summary = run_scenario(config, out, progress=not args.quiet)
+    except Exception as error:
+        if isinstance(error, ConfigurationError):
+            raise
+        print(
+            f"massca: error: the run failed: {type(error).__name__}: {error}\n"
+            f"  every completed step is in {out / 'results.csv'}",
+            file=sys.stderr,
+        )
+        return 1
+    if not args.no_plots:
+        from massca.scenario.report import plot_run
+
+        plot_run(out)
+    if not args.quiet:
+        _print_summary_of_run(summary)
+    return EXIT_INTERRUPTED if summary.stopped else 0
+
+
+def _print_summary_of_run(summary: object) -> None:
+    from massca.scenario import RunSummary
+
+    assert isinstance(summary, RunSummary)
+    state = "complete" if summary.stopped is None else f"stopped: {summary.stopped}"
+    print(
+        f"{state}: {summary.steps}/{summary.steps_planned} steps (last {summary.last_time}), "
+        f"{summary.agents} agents, wall {summary.wall_s:.1f} s"
+    )
+    print(
+        f"MAS step: median {summary.median_mas_iteration_ms:.2f} ms per iteration, "
+        f"{summary.median_mas_step_ms:.2f} ms per time step"
+    )
+    shares = ", ".join(f"{c} {100 * v:.0f}%" for c, v in list(summary.balanced_share.items())[:8])
+    more = " ..." if len(summary.balanced_share) > 8 else ""
+    print(f"balanced steps per cell: {shares}{more}")
+    print(f"run folder: {summary.out} (results.csv, config.json, summary.json, plots)")
+    if summary.log_path is not None:
+        print(f"event log: massca replay {summary.log_path}")
+
+
+# -- scale --------------------------------------------------------------------------------
+
+
+def _add_scale(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scale = commands.add_parser(
+        "scale",
+        help="the prototype's scalability sweep: cells x depth x attempts",
+        description="Run the default scenario for every combination of cells and depth, "
+        "each attempt in a fresh process, and write scalability_time.csv and "
+        "simulation_time.csv (the prototype's columns) and scalability.png.",
+    )
+    scale.add_argument("--cells", type=int, nargs="+", default=[2, 5, 10])
+    scale.add_argument("--depth", type=int, nargs="+", default=[1], dest="depths")
+    scale.add_argument("--attempts", type=int, default=1)
+    scale.add_argument("--days", type=float, default=1.0)
+    scale.add_argument("--runtime", choices=("native", "mango"), default="native")
+    scale.add_argument("--out", metavar="DIR", default="runs/scalability")
+    scale.set_defaults(handler=_scale)
+
+
+def _scale(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from massca.scenario.scale import run_sweep
+
+    rows = run_sweep(
+        args.cells,
+        args.depths,
+        args.attempts,
+        args.days,
+        Path(args.out),
+        args.runtime,
+        report=lambda line: print(line, flush=True),
+    )
+    print(f"\n{'cells':>6} {'depth':>6} {'median MAS step':>16} {'median wall':>12}")
+    for row in rows:
+        print(
+            f"{row.cells:>6} {row.depth:>6} {row.median_step_s * 1e3:>13.2f} ms "
+            f"{row.median_sim_s:>10.1f} s"
+        )
+    print(f"\nwritten: {args.out}/scalability_time.csv, simulation_time.csv, scalability.png")
+    return 0
 
 
 # -- bench --------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ generators that yield the runtime's coroutines for mosaik to await (no nested lo
 
 from __future__ import annotations
 
+import math
 import time as clock
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,8 @@ META: dict[str, Any] = {
                 "scale_factor",
                 "P_target[MW]",
                 "balance",
+                "production",
+                "consumption",
                 "classification",
                 "exchange",
                 "unresolved",
@@ -280,8 +283,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
     ) -> None:
         assert self.hierarchy is not None
         coordinator = inputs.get(COORDINATOR_EID, {})
-        if "current" in coordinator:
-            self._external = sum(float(v) for v in coordinator["current"].values())
+        readings = [
+            v
+            for v in coordinator.get("current", {}).values()
+            if isinstance(v, int | float) and math.isfinite(v)
+        ]
+        if readings:  # information only: a missing reading keeps the last one
+            self._external = math.fsum(readings)
         hook = self.config.hooks.get("input_method")
         if hook is None:
             self._convert(time, inputs)
@@ -365,6 +373,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         for attr in attrs:
             if attr == "balance":
                 values[attr] = state.balance
+            elif attr == "production":
+                values[attr] = state.production.current
+            elif attr == "consumption":
+                values[attr] = state.consumption.current
             elif attr == "classification" and kind is NodeKind.CELL:
                 values[attr] = result.balances[eid].value
             elif kind is NodeKind.COORDINATOR:

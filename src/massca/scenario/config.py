@@ -1,0 +1,113 @@
+"""The scenario's configuration: command-line options and TOML files share one schema.
+
+Belongs here: `ScenarioConfig`, its validation (all problems at once) and reading a TOML
+file. Not here: running anything.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from massca.compat.runtimes import RUNTIMES
+from massca.model import CIGRE_GENERATORS, CIGRE_LOADS, ConfigurationError
+from massca.scenario.profiles import PROFILE_YEAR
+
+__all__ = ["ScenarioConfig", "read_config_file"]
+
+UNITS_PER_CELL = CIGRE_LOADS + CIGRE_GENERATORS
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioConfig:
+    """One run of the default scenario. Defaults reproduce the prototype's example
+    (2 cells, depth 1, one day at 15-minute steps).
+
+    ``flexibility``: the share by which every load can shift (its band is
+    ``demand * (1 -+ flexibility)``). ``der_scale``: PV and wind ratings are the CIGRE
+    cell's times this, times a per-cell factor in [0.5, 1.5] drawn with ``seed``; the
+    CIGRE cell's own 1.71 MW against 43 MW of load would leave every cell undersupplied
+    at all times (the prototype's wind turbines were 7 MW).
+    """
+
+    cells: int = 2
+    depth: int = 1
+    start: str = f"{PROFILE_YEAR}-06-01 00:00"
+    days: float = 1.0
+    until: int | None = None
+    step: int = 900
+    seed: int = 13
+    runtime: str = "native"
+    flexibility: float = 0.1
+    der_scale: float = 15.0
+    log: bool = True
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not isinstance(self.cells, int) or self.cells < 1:
+            problems.append(f"cells = {self.cells!r}: need a whole number >= 1")
+        if not isinstance(self.depth, int) or not 0 <= self.depth <= UNITS_PER_CELL:
+            problems.append(
+                f"depth = {self.depth!r}: must be 0..{UNITS_PER_CELL} (a cell has "
+                f"{UNITS_PER_CELL} units and every controller needs one)"
+            )
+        try:
+            self.start_time()
+        except ValueError:
+            problems.append(
+                f"start = {self.start!r}: give a date like '{PROFILE_YEAR}-06-01 00:00'"
+            )
+        if not (isinstance(self.step, int) and self.step > 0 and self.step % 900 == 0):
+            problems.append(
+                f"step = {self.step!r}: must be a multiple of 900 s (the profiles' 15 min)"
+            )
+        if self.until is None and not (isinstance(self.days, int | float) and self.days > 0):
+            problems.append(f"days = {self.days!r}: must be > 0")
+        if self.until is not None and not (isinstance(self.until, int) and self.until > 0):
+            problems.append(f"until = {self.until!r}: must be a number of seconds > 0")
+        if self.runtime not in RUNTIMES:
+            problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        if not (isinstance(self.flexibility, int | float) and 0 <= self.flexibility < 1):
+            problems.append(f"flexibility = {self.flexibility!r}: a load's share, 0 <= x < 1")
+        if not (isinstance(self.der_scale, int | float) and self.der_scale >= 0):
+            problems.append(f"der_scale = {self.der_scale!r}: a factor >= 0 for PV and wind")
+        if problems:
+            raise ConfigurationError("; ".join(problems))
+
+    def start_time(self) -> datetime:
+        """The simulated start, as a datetime."""
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def seconds(self) -> int:
+        """Simulated seconds: ``until`` if given, else ``days``."""
+        if self.until is not None:
+            return self.until
+        return int(timedelta(days=self.days).total_seconds())
+
+    def to_json(self) -> dict[str, Any]:
+        """The configuration as JSON (the run folder's ``config.json``)."""
+        return asdict(self)
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The keys of a TOML file; `ConfigurationError` for a bad file or unknown keys."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot read config file {str(path)!r}: {error.strerror}"
+        ) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigurationError(f"config file {str(path)!r} is not valid TOML: {error}") from None
+    valid = {f.name for f in fields(ScenarioConfig)}
+    unknown = sorted(set(data) - valid)
+    if unknown:
+        raise ConfigurationError(
+            f"config file {str(path)!r}: unknown key(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(sorted(valid))}"
+        )
+    return data

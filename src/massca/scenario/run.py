@@ -1,0 +1,158 @@
+"""Running the default scenario into a run folder, and summarising what happened.
+
+Belongs here: `run_scenario` (prepare the folder, build and run the world, shut it down
+whatever happens) and `RunSummary`. Not here: plotting (`report`) and printing (the CLI).
+
+The run folder receives ``config.json`` (the effective configuration) first,
+``results.csv`` (one row per completed time step, written as the run goes),
+``events.jsonl`` (the MAS's event log, replayable with ``massca replay``) and, from
+`massca.scenario.report`, the plots. Ctrl-C or a failure mid-run still shuts the world
+down, so every completed step is on disk; the summary says where the run stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from massca.model import ConfigurationError
+from massca.scenario.config import ScenarioConfig
+
+__all__ = ["RunSummary", "prepare_folder", "run_scenario", "summarise"]
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What a run did. ``stopped`` is None for a complete run, else why it stopped."""
+
+    out: Path
+    steps: int
+    steps_planned: int
+    agents: int
+    wall_s: float
+    median_mas_step_ms: float
+    median_mas_iteration_ms: float
+    balanced_share: dict[str, float] = field(default_factory=dict)
+    last_time: str = ""
+    stopped: str | None = None
+    log_path: Path | None = None
+
+
+def prepare_folder(out: Path) -> None:
+    """Create ``out`` and check it is writable; `ConfigurationError` otherwise."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".massca-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise ConfigurationError(
+            f"cannot write to the output folder {str(out)!r} ({error.strerror}): "
+            "choose another with --out"
+        ) from None
+
+
+def run_scenario(config: ScenarioConfig, out: Path, progress: bool = True) -> RunSummary:
+    """Run ``config`` into the folder ``out``; see the module docstring."""
+    from massca.scenario.world import build_world
+
+    started = time.perf_counter()
+    prepare_folder(out)
+    (out / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n")
+    _quiet_libraries()
+    built = build_world(config, out)
+    stopped = None
+    try:
+        built.world.run(until=config.seconds, print_progress=progress)
+    except KeyboardInterrupt:
+        stopped = "interrupted (Ctrl-C)"
+    except Exception as error:
+        stopped = f"failed: {type(error).__name__}: {error}"
+        raise
+    finally:
+        _shutdown(built.world, failing=stopped is not None)
+        summary = summarise(
+            out, config, built.agents, time.perf_counter() - started, stopped, built.log_path
+        )
+        (out / "summary.json").write_text(json.dumps(_json(summary), indent=2) + "\n")
+    return summary
+
+
+def summarise(
+    out: Path,
+    config: ScenarioConfig,
+    agents: int,
+    wall_s: float,
+    stopped: str | None,
+    log_path: Path | None,
+) -> RunSummary:
+    """The summary of the run folder ``out`` as it is on disk."""
+    with (out / "results.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    cells = sorted({c[: -len("_class")] for c in (rows[0] if rows else {}) if c.endswith("_class")})
+    step_ms = [float(r["mas_step_ms"]) for r in rows if r["mas_step_ms"]]
+    iteration_ms = [
+        float(r["mas_step_ms"]) / int(r["mas_iterations"])
+        for r in rows
+        if r["mas_iterations"] not in ("", "0")
+    ]
+    balanced = (
+        {cell: sum(r[f"{cell}_class"] == "balanced" for r in rows) / len(rows) for cell in cells}
+        if rows
+        else {}
+    )
+    return RunSummary(
+        out=out,
+        steps=len(rows),
+        steps_planned=-(-config.seconds // config.step),
+        agents=agents,
+        wall_s=wall_s,
+        median_mas_step_ms=statistics.median(step_ms) if step_ms else 0.0,
+        median_mas_iteration_ms=statistics.median(iteration_ms) if iteration_ms else 0.0,
+        balanced_share=balanced,
+        last_time=rows[-1]["datetime"] if rows else "",
+        stopped=stopped,
+        log_path=log_path,
+    )
+
+
+def _shutdown(world: object, failing: bool) -> None:
+    """Shut the world down: its simulators' finalize flushes the results and the log.
+
+    When the run already failed or was interrupted, a second error while shutting down
+    must not hide the first: it is dropped then, and only then.
+    """
+    if not failing:
+        world.shutdown()  # type: ignore[attr-defined]
+        return
+    with contextlib.suppress(Exception):
+        world.shutdown()  # type: ignore[attr-defined]
+
+
+def _quiet_libraries() -> None:
+    """mosaik and mosaik-pandapower-2 log through loguru at INFO; the CLI shows progress."""
+    from loguru import logger
+
+    for name in ("mosaik", "mosaik_api_v3", "mosaik_components"):
+        logger.disable(name)
+
+
+def _json(summary: RunSummary) -> dict[str, object]:
+    return {
+        "out": str(summary.out),
+        "steps": summary.steps,
+        "steps_planned": summary.steps_planned,
+        "agents": summary.agents,
+        "wall_s": summary.wall_s,
+        "median_mas_step_ms": summary.median_mas_step_ms,
+        "median_mas_iteration_ms": summary.median_mas_iteration_ms,
+        "balanced_share": summary.balanced_share,
+        "last_time": summary.last_time,
+        "stopped": summary.stopped,
+        "log": None if summary.log_path is None else str(summary.log_path),
+    }

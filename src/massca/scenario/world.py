@@ -1,0 +1,143 @@
+"""Assembling the default scenario's mosaik world, the way the prototype's scenario did.
+
+Belongs here: starting the simulators, creating entities and connecting them. Not here:
+what each simulator does, running the world and reporting (`run`).
+
+The world: the grid (mosaik-pandapower-2, power flow every step); one unit simulator
+(PV, wind, loads with SimBench profiles); the MAS (massca's mosaik shell) in a group with
+the units so that set-points can loop back within a time step; the results collector.
+Per cell: a cell controller, a chain of ``depth`` controllers over the cell's units
+(shuffled with ``seed``, then divided evenly, as the prototype did), one agent per unit.
+Each unit feeds its bus (``P_gen[MW]`` or ``P_load[MW]``) and its agent; the original
+grid elements are disabled. The external grid's power reaches the coordinator one step
+late (time-shifted), as in the prototype.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from massca.model.builders import split_evenly
+from massca.scenario.config import ScenarioConfig
+from massca.scenario.grid import GridUnit, build_grid
+from massca.scenario.profiles import load_profiles
+
+__all__ = ["ScenarioWorld", "build_world"]
+
+SIM_CONFIG = {
+    "Grid": {"python": "mosaik_components.pandapower:Simulator"},
+    "Units": {"python": "massca.scenario.units:UnitSimulator"},
+    "MAS": {"python": "massca.compat.mosaik:MosaikAgents"},
+    "Results": {"python": "massca.scenario.results:ResultsCollector"},
+}
+_MODEL = {"pv": "PV", "wind": "Wind", "load": "Load"}
+
+
+@dataclass(slots=True)
+class ScenarioWorld:
+    """A built, not yet run, world and what the report needs to know about it."""
+
+    world: Any
+    agents: int
+    units: tuple[GridUnit, ...]
+    cells: dict[str, str]  # MAS eid of each cell -> "cell-<i>"
+    log_path: Path | None
+    results_path: Path
+
+
+def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
+    """The mosaik world for ``config``, writing into the folder ``out``."""
+    import mosaik
+
+    profiles = load_profiles(config.start_time(), config.seconds)
+    net, units = build_grid(config.cells)
+    world = mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False)
+    gridsim = world.start("Grid", step_size=config.step)
+    grid = gridsim.Grid(net=net)
+    entities = {e.eid: e for e in grid.children}
+    log_path = out / "events.jsonl" if config.log else None
+    with world.group():
+        massim = world.start(
+            "MAS",
+            step_size=config.step,
+            runtime=config.runtime,
+            log=None if log_path is None else str(log_path),
+            performance=True,
+            convergence_max_steps=5,
+        )
+        unitsim = world.start("Units", step_size=config.step, profiles=profiles)
+    coordinator = massim.MosaikAgents()
+    rng = random.Random(config.seed)
+    cells: dict[str, str] = {}
+    cell_agents = []
+    agents = 1
+    for cell in range(config.cells):
+        cell_agent = massim.MosaikAgents.create(num=1, controller=None)[0]
+        cells[cell_agent.eid] = f"cell-{cell}"
+        cell_agents.append(cell_agent)
+        members = [u for u in units if u.cell == cell]
+        der_factor = config.der_scale * rng.uniform(0.5, 1.5)
+        rng.shuffle(members)
+        chain = [cell_agent]
+        groups = split_evenly(members, config.depth) if config.depth else [members]
+        agents += 1
+        for group in groups:
+            if config.depth:
+                chain.append(massim.MosaikAgents.create(num=1, controller=chain[-1].eid)[0])
+                agents += 1
+            for unit in group:
+                scale = 1.0 if unit.kind == "load" else der_factor
+                _add_unit(world, massim, unitsim, entities, chain[-1].eid, unit, config, scale)
+                agents += 1
+    # the units now feed their buses: the grid's own elements must not count twice
+    gridsim.disable_elements(
+        [f"{'StaticGen' if u.element == 'sgen' else 'Load'}-{u.index}" for u in units]
+    )
+    ext_grid = next(e for eid, e in entities.items() if eid.startswith("ExternalGrid"))
+    world.connect(
+        ext_grid,
+        coordinator,
+        ("P[MW]", "current"),
+        time_shifted=config.step,  # the coordinator sees the last step's power flow
+        initial_data={"P[MW]": 0.0},
+    )
+    results_path = out / "results.csv"
+    results = world.start(
+        "Results",
+        path=str(results_path),
+        start=config.start_time().isoformat(),
+        cells=cells,
+        step_size=config.step,
+    )
+    collector = results.Collector()
+    for cell_agent in cell_agents:
+        world.connect(
+            cell_agent, collector, "production", "consumption", "balance", "classification"
+        )
+    world.connect(coordinator, collector, "exchange", "steptime")
+    world.connect(ext_grid, collector, "P[MW]")
+    return ScenarioWorld(world, agents, units, cells, log_path, results_path)
+
+
+def _add_unit(
+    world: Any,
+    massim: Any,
+    unitsim: Any,
+    entities: dict[str, Any],
+    controller: str,
+    unit: GridUnit,
+    config: ScenarioConfig,
+    scale: float,
+) -> None:
+    band = "consumption" if unit.kind == "load" else "production"
+    agent = massim.MosaikAgents.create(num=1, controller=controller, unit=band)[0]
+    flexibility = config.flexibility if unit.kind == "load" else 0.0
+    model = getattr(unitsim, _MODEL[unit.kind])
+    entity = model(rating=unit.rating_mw * scale, profile=unit.profile, flexibility=flexibility)
+    world.connect(entity, agent, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
+    world.connect(agent, entity, "scale_factor", weak=True)
+    bus_input = "P_load[MW]" if unit.kind == "load" else "P_gen[MW]"
+    world.connect(entity, entities[f"Bus-{unit.bus}"], ("P[MW]", bus_input))

@@ -1,0 +1,173 @@
+"""The main job end to end: `massca run` on the real grid, its bad inputs, `massca scale`."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from massca.actors import replay_file
+from massca.cli import main
+from massca.scenario import ScenarioConfig, run_scenario
+from massca.scenario.units import UnitSimulator
+
+
+def rows_of(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def test_a_short_run_writes_results_log_config_and_plots(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    code = main(["run", "--cells", "2", "--depth", "2", "--until", "3600", "--out", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "complete: 4/4 steps" in printed
+    assert "balanced steps per cell: cell-0" in printed
+    assert f"massca replay {out / 'events.jsonl'}" in printed
+    rows = rows_of(out / "results.csv")
+    assert [int(r["time"]) for r in rows] == [0, 900, 1800, 2700]
+    for row in rows:
+        assert row["cell-0_class"] in ("balanced", "oversupplied", "undersupplied")
+        assert float(row["cell-1_consumption"]) > 0
+        assert int(row["mas_iterations"]) >= 1
+    config = json.loads((out / "config.json").read_text())
+    assert (config["cells"], config["depth"], config["until"]) == (2, 2, 3600)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 4
+    assert summary["stopped"] is None
+    for plot in ("balance.png", "exchange.png", "classification.png"):
+        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    _, report = replay_file(out / "events.jsonl")
+    assert report.ok
+    assert report.steps == 4
+
+
+def test_a_config_file_gives_the_options_and_the_command_line_wins(tmp_path) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text('cells = 1\ndepth = 3\nuntil = 1800\nstart = "2016-03-01 12:00"\n')
+    out = tmp_path / "run"
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(config),
+                "--depth",
+                "0",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-plots",
+            ]
+        )
+        == 0
+    )
+    effective = json.loads((out / "config.json").read_text())
+    assert (effective["cells"], effective["depth"], effective["start"]) == (
+        1,
+        0,
+        "2016-03-01 12:00",
+    )
+    assert len(rows_of(out / "results.csv")) == 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--cells", "0"], "cells = 0: need a whole number >= 1"),
+        (["--cells", "-3"], "cells = -3"),
+        (["--depth", "28"], "depth = 28: must be 0..27"),
+        (["--start", "2019-01-01 00:00"], "leaves the profile year 2016"),
+        (["--start", "2016-12-31 12:00"], "leaves the profile year 2016"),
+        (["--start", "yesterday"], "start = 'yesterday': give a date like"),
+        (["--step", "600"], "step = 600: must be a multiple of 900"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, arguments, message) -> None:
+    assert main(["run", *arguments, "--out", str(tmp_path / "x"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("massca: error: ")
+    assert message in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+def test_an_unwritable_output_folder_and_bad_config_files_are_one_line(tmp_path, capsys) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["run", "--out", str(blocker / "sub"), "--quiet"]) == 2
+    assert "cannot write to the output folder" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("cells = [\n")
+    assert main(["run", "--config", str(bad), "--quiet"]) == 2
+    assert "is not valid TOML" in capsys.readouterr().err
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text("cels = 3\n")
+    assert main(["run", "--config", str(unknown), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key(s) cels; valid: cells, days" in err
+
+
+def test_an_interrupted_run_keeps_every_completed_step_and_says_where(
+    tmp_path, monkeypatch
+) -> None:
+    original = UnitSimulator.step
+
+    def interrupt_at_one_hour(self, time, inputs, max_advance):
+        if time == 3600 and not inputs:
+            raise KeyboardInterrupt
+        return original(self, time, inputs, max_advance)
+
+    monkeypatch.setattr(UnitSimulator, "step", interrupt_at_one_hour)
+    out = tmp_path / "run"
+    summary = run_scenario(ScenarioConfig(cells=1, until=3 * 3600), out, progress=False)
+    assert summary.stopped == "interrupted (Ctrl-C)"
+    assert summary.steps == 4  # 00:00 .. 00:45 are complete
+    assert summary.last_time == "2016-06-01 00:45:00"
+    assert len(rows_of(out / "results.csv")) == 4
+    assert json.loads((out / "summary.json").read_text())["stopped"] == "interrupted (Ctrl-C)"
+    _, report = replay_file(out / "events.jsonl")
+    assert report.ok
+
+
+def test_the_scalability_sweep_writes_the_prototypes_files(tmp_path) -> None:
+    out = tmp_path / "scale"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "massca.cli",
+            "scale",
+            "--cells",
+            "1",
+            "2",
+            "--depth",
+            "1",
+            "2",
+            "--days",
+            "0.0105",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "[4/4] cells 2 depth 2 attempt 1" in done.stdout
+    steps = rows_of(out / "scalability_time.csv")
+    assert list(steps[0]) == ["step", "cells_count", "hierarchy_depth", "agents_time"]
+    assert {(r["cells_count"], r["hierarchy_depth"]) for r in steps} == {
+        ("1", "1"),
+        ("1", "2"),
+        ("2", "1"),
+        ("2", "2"),
+    }
+    sims = rows_of(out / "simulation_time.csv")
+    assert list(sims[0]) == ["cells_count", "hierarchy_depth", "sim_time"]
+    assert len(sims) == 4
+    assert (out / "scalability.png").read_bytes()[:4] == b"\x89PNG"
