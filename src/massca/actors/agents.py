@@ -119,8 +119,14 @@ class Agent:
         return ()
 
 
-def _unexpected(owner: str, sender: str, kind: str) -> ProtocolError:
-    return ProtocolError(f"{owner!r} got {kind!r} from {sender!r}, which it was not waiting for")
+def _expect(outstanding: set[str], sender: str, owner: str, kind: str) -> None:
+    """Tick ``sender`` off ``outstanding``; `ProtocolError` if it was not awaited."""
+    try:
+        outstanding.remove(sender)
+    except KeyError:
+        raise ProtocolError(
+            f"{owner!r} got {kind!r} from {sender!r}, which it was not waiting for"
+        ) from None
 
 
 class UnitAgent(Agent):
@@ -181,10 +187,7 @@ class ControllerAgent(Agent):
         self._send(self.id, self.children, REQUEST)
 
     def on_answer(self, sender: str, message: Answer) -> None:
-        try:  # inline: this runs once per message of the fan-in
-            self._outstanding.remove(sender)
-        except KeyError:
-            raise _unexpected(self.id, sender, "answer") from None
+        _expect(self._outstanding, sender, self.id, "answer")
         self._answers[sender] = message.state
         if not self._outstanding:
             answers = self._answers
@@ -196,10 +199,7 @@ class ControllerAgent(Agent):
         self._send(self.id, self.children, message)  # the same immutable message, no copy
 
     def on_done(self, sender: str, message: Done) -> None:
-        try:  # inline: this runs once per message of the fan-in
-            self._outstanding.remove(sender)
-        except KeyError:
-            raise _unexpected(self.id, sender, "done") from None
+        _expect(self._outstanding, sender, self.id, "done")
         if not self._outstanding:
             self._send(self.id, self.parent, DONE)
 
@@ -257,10 +257,7 @@ class CoordinatorAgent(Agent):
             self._send(self.id, unit, Update(states[unit]))
 
     def on_confirm(self, sender: str, message: Confirm) -> None:
-        try:  # inline: this runs once per message of the fan-in
-            self._outstanding.remove(sender)
-        except KeyError:
-            raise _unexpected(self.id, sender, "confirm") from None
+        _expect(self._outstanding, sender, self.id, "confirm")
         if not self._outstanding:
             self._phase = "request"
             self._answers = {}
@@ -268,10 +265,7 @@ class CoordinatorAgent(Agent):
             self._send(self.id, self.cells, REQUEST)
 
     def on_answer(self, sender: str, message: Answer) -> None:
-        try:  # inline: this runs once per message of the fan-in
-            self._outstanding.remove(sender)
-        except KeyError:
-            raise _unexpected(self.id, sender, "answer") from None
+        _expect(self._outstanding, sender, self.id, "answer")
         self._answers[sender] = message.state
         if self._outstanding:
             return
@@ -286,10 +280,7 @@ class CoordinatorAgent(Agent):
         self._send(self.id, self.cells, Redispatch(self.instruction))
 
     def on_done(self, sender: str, message: Done) -> None:
-        try:  # inline: this runs once per message of the fan-in
-            self._outstanding.remove(sender)
-        except KeyError:
-            raise _unexpected(self.id, sender, "done") from None
+        _expect(self._outstanding, sender, self.id, "done")
         if not self._outstanding:
             self._phase = "idle"
             assert self.plan is not None

@@ -8,7 +8,9 @@ Columns: ``time`` (seconds), ``datetime``, per cell ``<cell>_production``,
 ``<cell>_consumption``, ``<cell>_balance`` [MW] and ``<cell>_class``;
 ``external_grid_p_mw`` (the external grid's power from the power flow),
 ``mas_exchange_mw`` (the MAS's planned exchange), ``mas_iterations`` and
-``mas_step_ms`` (the MAS's wall time over all iterations of the time step). Cells'
+``mas_step_ms`` (the MAS's wall time over all iterations of the time step; the MAS
+sends running totals, because mosaik passes simulators outside the weak loop's group
+only the last value of a time step). Cells'
 values are those of the *last* iteration of a time step (after redispatch converged).
 A row is written and flushed when the next time step begins, and the last one at
 ``finalize``: a run that stops early keeps every completed step.
@@ -112,9 +114,10 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             row["external_grid_p_mw"] = value
         elif attr == "exchange":
             row["mas_exchange_mw"] = value
-        elif attr == "steptime":
-            row["mas_iterations"] += 1
-            row["mas_step_ms"] += value * 1e3
+        elif attr == "steptime_total":  # running totals of the time step: the last wins
+            row["mas_step_ms"] = value * 1e3
+        elif attr == "iterations":
+            row["mas_iterations"] = value
 
     def _write(self) -> None:
         assert self.file is not None

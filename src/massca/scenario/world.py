@@ -102,7 +102,6 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
         coordinator,
         ("P[MW]", "current"),
         time_shifted=config.step,  # the coordinator sees the last step's power flow
-        initial_data={"P[MW]": 0.0},
     )
     results_path = out / "results.csv"
     results = world.start(
@@ -117,7 +116,7 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
         world.connect(
             cell_agent, collector, "production", "consumption", "balance", "classification"
         )
-    world.connect(coordinator, collector, "exchange", "steptime")
+    world.connect(coordinator, collector, "exchange", "steptime_total", "iterations")
     world.connect(ext_grid, collector, "P[MW]")
     return ScenarioWorld(world, agents, units, cells, log_path, results_path)
 

@@ -120,38 +120,11 @@ def states_from_inputs(
     time: int,
     into: dict[str, State],
 ) -> None:
-    """`state_from_inputs` for every unit in ``bands`` that has inputs, written into
-    ``into``; units without inputs keep what ``into`` holds. One call per step: the common
-    case (one source per attribute, finite floats inside the band) is handled inline."""
-    zero = ZERO_FLEXIBILITY
+    """`state_from_inputs` for every unit in ``bands`` that has a ``current`` input,
+    written into ``into``; units without inputs keep what ``into`` holds."""
     for unit, band in bands.items():
         data = inputs.get(unit)
-        if data is None:
-            continue
-        values, lows, highs = data.get("current"), data.get("min"), data.get("max")
-        done = False
-        if (
-            values is not None
-            and lows is not None
-            and highs is not None
-            and len(values) == 1
-            and len(lows) == 1
-            and len(highs) == 1
-        ):
-            for current in values.values():
-                for low in lows.values():
-                    for high in highs.values():
-                        if type(current) is float and type(low) is float and type(high) is float:
-                            current, low, high = abs(current), abs(low), abs(high)
-                            if low <= current <= high < _INF:
-                                flexibility = Flexibility(low, high, current)
-                                into[unit] = (
-                                    State(flexibility, zero)
-                                    if band == "production"
-                                    else State(zero, flexibility)
-                                )
-                                done = True
-        if not done and values is not None:
+        if data is not None and "current" in data:
             into[unit] = state_from_inputs(unit, band, data, params[unit], time)
 
 

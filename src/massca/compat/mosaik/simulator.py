@@ -84,6 +84,8 @@ META: dict[str, Any] = {
                 "exchange",
                 "unresolved",
                 "steptime",
+                "steptime_total",
+                "iterations",
             ],
         },
     },
@@ -119,6 +121,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._measured: dict[str, State] = {}
         self._external = 0.0
         self._steptime = 0.0
+        self._steptime_total = 0.0
         self._closed = False
         self._output_hook: Any = None
         self._bands: dict[str, str] = {}
@@ -209,6 +212,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         started = clock.perf_counter()
         result = yield self.host.step(time, iteration, self._states)
         self._steptime = clock.perf_counter() - started
+        self._steptime_total = self._steptime + (self._steptime_total if iteration else 0.0)
         self._result = result
         self._measured = self._states.copy()
         self._converged_in_row = self._converged_in_row + 1 if result.converged else 0
@@ -388,6 +392,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     values[attr] = self._external
                 elif attr == "steptime" and self.config.performance:
                     values[attr] = self._steptime
+                elif attr == "steptime_total" and self.config.performance:
+                    values[attr] = self._steptime_total
+                elif attr == "iterations":
+                    values[attr] = self._iteration + 1
         return values
 
     # -- hooks, convergence, reporting --------------------------------------------------
