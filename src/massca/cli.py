@@ -53,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, LogFormatError) as error:
         print(f"massca: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
+        sys.stderr.close()
+        return 0
 
 
 # -- run ----------------------------------------------------------------------------------
