@@ -131,19 +131,16 @@ def states_from_inputs(
 def _fast_band(inputs: Mapping[str, Mapping[str, Any]]) -> Flexibility | None:
     """The band for the common case (one source per attribute, finite floats, inside
     the band), else None for the general path and its precise error messages."""
-    values = inputs["current"]
-    bounds_low, bounds_high = inputs.get("min"), inputs.get("max")
-    if len(values) != 1 or bounds_low is None or bounds_high is None:
+    try:
+        (current,) = inputs["current"].values()
+        (low,) = inputs["min"].values()
+        (high,) = inputs["max"].values()
+    except (KeyError, ValueError):  # a missing attribute, or several sources
         return None
-    if len(bounds_low) != 1 or len(bounds_high) != 1:
-        return None
-    for current in values.values():
-        for low in bounds_low.values():
-            for high in bounds_high.values():
-                if type(current) is float and type(low) is float and type(high) is float:
-                    current, low, high = abs(current), abs(low), abs(high)
-                    if low <= current <= high < _INF:
-                        return Flexibility(low, high, current)
+    if type(current) is float and type(low) is float and type(high) is float:
+        current, low, high = abs(current), abs(low), abs(high)
+        if low <= current <= high < _INF:
+            return Flexibility(low, high, current)
     return None
 
 

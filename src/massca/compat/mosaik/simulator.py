@@ -92,6 +92,7 @@ META: dict[str, Any] = {
 }
 
 log = structlog.get_logger("massca.mosaik")
+_SETPOINTS = frozenset({"scale_factor", "P_target[MW]"})
 
 
 @dataclass(slots=True)
@@ -214,7 +215,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._steptime = clock.perf_counter() - started
         self._steptime_total = self._steptime + (self._steptime_total if iteration else 0.0)
         self._result = result
-        self._measured = self._states.copy()
+        self._measured = self._states  # get_data runs before the next step changes it
         self._converged_in_row = self._converged_in_row + 1 if result.converged else 0
         done = self._converged_in_row >= self.config.convergence_steps
         if not done and iteration + 1 >= self.config.convergence_max_steps:
@@ -229,11 +230,14 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         if result is None or self.hierarchy is None:
             return data
         kinds = self.hierarchy.kinds
+        silent = not self._emit_setpoints and self._output_hook is None
         for eid, attrs in outputs.items():
             kind = kinds.get(eid)
             if kind is None:
                 raise ConfigurationError(f"no agent {eid!r} in {self.sid}")
             if kind is NodeKind.UNIT:
+                if silent and _SETPOINTS.issuperset(attrs):
+                    continue  # converged: a unit that only takes set-points gets nothing
                 values = self._unit_outputs(eid, attrs, result)
             else:
                 values = self._node_outputs(eid, kind, attrs, result)
