@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import sys
 
@@ -120,6 +121,16 @@ def test_the_mango_runtime_drives_the_same_scenario(tmp_path) -> None:
     assert reports["native"] == reports["mango"]
 
 
+def run_failing(world, until: int) -> BaseException:
+    """Run ``world`` expecting it to fail; shut it down (finalizing every simulator, as
+    a user's world would be) and return the error."""
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - mosaik re-raises as it likes
+        world.run(until=until, print_progress=False)
+    with contextlib.suppress(Exception):  # the run's own error is the one under test
+        world.shutdown()
+    return caught.value
+
+
 def error_text(error: BaseException) -> str:
     parts = []
     while error is not None:
@@ -133,9 +144,7 @@ def test_a_nan_measurement_names_the_unit_and_the_time() -> None:
     cell = entities["cells"][0]
     agent = entities["massim"].MosaikAgents.create(num=1, controller=cell.eid, unit="consumption")
     world.connect(unitsim.Unit(profile=[1.0, math.nan]), agent[0], ("P[MW]", "current"))
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - mosaik re-raises as it likes
-        world.run(until=3 * STEP, print_progress=False)
-    text = error_text(caught.value)
+    text = error_text(run_failing(world, 3 * STEP))
     assert f"unit agent {agent[0].eid!r} at time {STEP}" in text
     assert "current from 'Units-0.unit-5' is nan" in text
 
@@ -144,16 +153,18 @@ def test_a_unit_agent_connected_to_nothing_is_named_before_the_run() -> None:
     world, _, entities = world_with(LOCAL)
     cell = entities["cells"][1]
     lonely = entities["massim"].MosaikAgents.create(num=1, controller=cell.eid)
-    with pytest.raises(Exception) as caught:  # noqa: PT011
-        world.run(until=STEP, print_progress=False)
-    text = error_text(caught.value)
+    text = error_text(run_failing(world, STEP))
     assert "1 unit agent(s) connected to nothing" in text
     assert lonely[0].eid in text
 
 
 def test_unknown_config_keys_are_listed_with_the_valid_ones() -> None:
-    with pytest.raises(Exception) as caught:  # noqa: PT011
-        world_with(LOCAL, verbos=1, convegence_max_steps=3)
+    world = mosaik.World({"MAS": LOCAL})
+    try:
+        with pytest.raises(Exception) as caught:  # noqa: PT011
+            world.start("MAS", step_size=STEP, verbos=1, convegence_max_steps=3)
+    finally:
+        world.shutdown()
     text = error_text(caught.value)
     assert "unknown MAS_CONFIG key(s) 'verbos'" in text
     assert "valid: aggregation_method" in text
@@ -188,9 +199,7 @@ def test_a_failing_hook_names_hook_agent_and_time_and_the_log_is_flushed(tmp_pat
 
     world, _, entities = world_with(LOCAL, log=str(log), input_method=input_method)
     assert entities["agents"][0].eid == generator
-    with pytest.raises(Exception) as caught:  # noqa: PT011
-        world.run(until=3 * STEP, print_progress=False)
-    text = error_text(caught.value)
+    text = error_text(run_failing(world, 3 * STEP))
     assert f"agent {generator!r} failed in hook input_method at time {STEP}" in text
     assert "sensor offline" in text
     events = read_log(log).events
@@ -212,9 +221,7 @@ def test_a_unit_that_ignores_its_set_point_fails_convergence_naming_the_time(tmp
     world.connect(stubborn, gen, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
     world.connect(fixed, load, ("P[MW]", "current"))
     world.connect(gen, stubborn, "scale_factor", weak=True)  # received, never obeyed
-    with pytest.raises(Exception) as caught:  # noqa: PT011
-        world.run(until=STEP, print_progress=False)
-    text = error_text(caught.value)
+    text = error_text(run_failing(world, STEP))
     assert "did not converge at time 0 within 3 iterations" in text
     assert "last system balance 3 MW" in text
 
