@@ -8,6 +8,7 @@ through structlog. Exit codes: 0 success, 1 a replay diverged, 2 bad input (one 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -145,7 +146,7 @@ def _run(args: argparse.Namespace) -> int:
             raise
         print(
             f"massca: error: the run failed: {type(error).__name__}: {error}\n"
-            f"  every completed step is in {out / 'results.csv'}",
+            f"  {_where_it_stopped(out)}",
             file=sys.stderr,
         )
         return 1
@@ -156,6 +157,22 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_summary_of_run(summary)
     return EXIT_INTERRUPTED if summary.stopped else 0
+
+
+def _where_it_stopped(out: object) -> str:
+    """From a failed run's ``summary.json``: how far it got, and where the results are."""
+    from pathlib import Path
+
+    folder = Path(str(out))
+    try:
+        summary = json.loads((folder / "summary.json").read_text())
+    except (OSError, ValueError):
+        return f"see {folder} for whatever was written"
+    return (
+        f"stopped after {summary['steps']}/{summary['steps_planned']} steps "
+        f"(last completed: {summary['last_time'] or 'none'}); every completed step is in "
+        f"{folder / 'results.csv'}"
+    )
 
 
 def _print_summary_of_run(summary: object) -> None:

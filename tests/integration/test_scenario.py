@@ -171,3 +171,20 @@ def test_the_scalability_sweep_writes_the_prototypes_files(tmp_path) -> None:
     assert list(sims[0]) == ["cells_count", "hierarchy_depth", "sim_time"]
     assert len(sims) == 4
     assert (out / "scalability.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_failure_mid_run_says_where_it_stopped(tmp_path, monkeypatch, capsys) -> None:
+    original = UnitSimulator.step
+
+    def fail_at_one_hour(self, time, inputs, max_advance):
+        if time == 3600 and not inputs:
+            raise RuntimeError("profile source went away")
+        return original(self, time, inputs, max_advance)
+
+    monkeypatch.setattr(UnitSimulator, "step", fail_at_one_hour)
+    out = tmp_path / "run"
+    assert main(["run", "--cells", "1", "--until", "10800", "--out", str(out), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "the run failed: RuntimeError: profile source went away" in err
+    assert "stopped after 4/12 steps (last completed: 2016-06-01 00:45:00)" in err
+    assert len(rows_of(out / "results.csv")) == 4
