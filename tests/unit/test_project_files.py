@@ -28,3 +28,18 @@ def test_ci_runs_the_readme_test_command_verbatim() -> None:
     script = (ROOT / ".ci" / "run").read_text()
     assert "set -euo pipefail" in script
     assert test in script.splitlines()
+
+
+def readme_python_blocks() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, re.S)
+    return [b for b in blocks if "SIM_CONFIG" not in b]  # that one needs a user's simulators
+
+
+@pytest.mark.skipif(not (ROOT / "README.md").exists(), reason="run from an installed wheel")
+def test_the_readme_python_examples_run_as_written(tmp_path, monkeypatch) -> None:
+    blocks = readme_python_blocks()
+    assert len(blocks) >= 2
+    monkeypatch.chdir(tmp_path)  # the examples may write a log next to themselves
+    for number, block in enumerate(blocks):
+        exec(compile(block, f"README python block {number}", "exec"), {})
