@@ -22,7 +22,7 @@ import math
 import os
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
@@ -92,6 +92,7 @@ class Runtime(ABC):
         self.timeout = float(timeout)
         self.pause_gc = pause_gc
         self.policy = policy
+        self._prepare()
         self.agents: dict[str, Agent] = build_agents(hierarchy, config, self.send, policy)
         self._log: EventLog | None = None
         if log is not None:
@@ -109,6 +110,7 @@ class Runtime(ABC):
         self._report: Report | None = None
         self._failure: MasscaError | None = None
         self.steps = 0
+        self._ready()
 
     @property
     def messages_sent(self) -> int:
@@ -122,6 +124,12 @@ class Runtime(ABC):
     def log_path(self) -> str | None:
         """Where the event log is written, or None when logging is off."""
         return None if self._log is None else str(self._log.path)
+
+    def _prepare(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
+        """Set up what ``send`` needs; runs before the agents are built."""
+
+    def _ready(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
+        """Finish setting up once the agents exist."""
 
     @abstractmethod
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
@@ -245,20 +253,11 @@ class NativeRuntime(Runtime):
 
     name = "native"
 
-    def __init__(
-        self,
-        hierarchy: Hierarchy,
-        config: StepConfig = StepConfig(),
-        *,
-        log: str | os.PathLike[str] | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        pause_gc: bool = True,
-        policy: Policy = MODEL_POLICY,
-    ) -> None:
+    def _prepare(self) -> None:
         self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
-        super().__init__(
-            hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc, policy=policy
-        )
+        self._handlers: dict[str, dict[type, Callable[[str, Any], None]]] = {}  # see _ready
+
+    def _ready(self) -> None:
         self._handlers = {agent_id: agent.handlers for agent_id, agent in self.agents.items()}
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
