@@ -129,6 +129,22 @@ def _expect(outstanding: set[str], sender: str, owner: str, kind: str) -> None:
         ) from None
 
 
+class _Parent(Agent):
+    """An agent that asks its children and waits for each of them (controllers and the
+    coordinator): `awaiting` lists who has not answered in the current phase."""
+
+    __slots__ = ("_answers", "_outstanding", "aggregate")
+
+    def __init__(self, agent_id: str, send: Send) -> None:
+        super().__init__(agent_id, send)
+        self.aggregate: State | None = None
+        self._answers: dict[str, State] = {}
+        self._outstanding: set[str] = set()
+
+    def awaiting(self) -> tuple[str, ...]:
+        return tuple(sorted(self._outstanding))
+
+
 class UnitAgent(Agent):
     """Holds one unit's measured state; answers with it and applies instructions to it."""
 
@@ -159,10 +175,10 @@ class UnitAgent(Agent):
         self._send(self.id, self.parent, DONE)
 
 
-class ControllerAgent(Agent):
+class ControllerAgent(_Parent):
     """A cell controller or an intermediate controller: aggregates up, forwards down."""
 
-    __slots__ = ("_answers", "_combine", "_outstanding", "aggregate", "children", "parent")
+    __slots__ = ("_combine", "children", "parent")
     handles = (Request, Answer, Redispatch, Done)
 
     def __init__(
@@ -177,9 +193,6 @@ class ControllerAgent(Agent):
         self._combine = policy.aggregate
         self.parent = parent
         self.children = children  # canonical order
-        self.aggregate: State | None = None
-        self._answers: dict[str, State] = {}
-        self._outstanding: set[str] = set()
 
     def on_request(self, sender: str, message: Request) -> None:
         self._answers = {}
@@ -203,19 +216,13 @@ class ControllerAgent(Agent):
         if not self._outstanding:
             self._send(self.id, self.parent, DONE)
 
-    def awaiting(self) -> tuple[str, ...]:
-        return tuple(sorted(self._outstanding))
 
-
-class CoordinatorAgent(Agent):
+class CoordinatorAgent(_Parent):
     """The root (the prototype's mosaik agent): runs the phases and decides the plan."""
 
     __slots__ = (
-        "_answers",
-        "_outstanding",
         "_phase",
         "_policy",
-        "aggregate",
         "balances",
         "cells",
         "config",
@@ -239,12 +246,9 @@ class CoordinatorAgent(Agent):
         self.cells = cells
         self.units = units
         self.config = config
-        self.aggregate: State | None = None
         self.balances: Mapping[str, Balance] = {}
         self.plan: Plan | None = None
         self.instruction: Instruction | None = None
-        self._answers: dict[str, State] = {}
-        self._outstanding: set[str] = set()
         self._phase = "idle"
 
     def on_step_start(self, sender: str, message: StepStart) -> None:
@@ -269,11 +273,10 @@ class CoordinatorAgent(Agent):
         self._answers[sender] = message.state
         if self._outstanding:
             return
-        answers = self._answers
+        cells = {cell: self._answers[cell] for cell in self.cells}  # canonical order
         tolerance = self.config.tolerance
-        self.balances = {cell: classify(answers[cell], tolerance) for cell in self.cells}
-        self.aggregate = self._policy.aggregate([answers[c] for c in self.cells])
-        cells = {cell: answers[cell] for cell in self.cells}
+        self.balances = {cell: classify(state, tolerance) for cell, state in cells.items()}
+        self.aggregate = self._policy.aggregate(list(cells.values()))
         self.plan, self.instruction = self._policy.decide(self.aggregate, cells, self.config)
         self._phase = "redispatch"
         self._outstanding = set(self.cells)
@@ -286,9 +289,6 @@ class CoordinatorAgent(Agent):
             assert self.plan is not None
             assert self.instruction is not None
             self._send(self.id, ENVIRONMENT, Report(self.plan, self.instruction, self.balances))
-
-    def awaiting(self) -> tuple[str, ...]:
-        return tuple(sorted(self._outstanding))
 
     @property
     def phase(self) -> str:

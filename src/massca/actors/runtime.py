@@ -92,15 +92,15 @@ class Runtime(ABC):
         self.timeout = float(timeout)
         self.pause_gc = pause_gc
         self.policy = policy
-        self._prepare()
         self.agents: dict[str, Agent] = build_agents(hierarchy, config, self.send, policy)
         self._log: EventLog | None = None
         if log is not None:
             settings = {**config_to_json(config), "runtime": self.name, "policy": policy.name}
             header = LogHeader(__version__, hierarchy, settings)
             self._log = EventLog(log, header, ProtocolCodec())
-        self._coordinator = self.agents[hierarchy.root]
-        assert isinstance(self._coordinator, CoordinatorAgent)
+        coordinator = self.agents[hierarchy.root]
+        assert isinstance(coordinator, CoordinatorAgent)
+        self._coordinator: CoordinatorAgent = coordinator
         self._sent_before = 0
         self._events: list[tuple[str, str | tuple[str, ...], Any]] = (
             [] if self._log is None else self._log.buffer
@@ -125,11 +125,8 @@ class Runtime(ABC):
         """Where the event log is written, or None when logging is off."""
         return None if self._log is None else str(self._log.path)
 
-    def _prepare(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
-        """Set up what ``send`` needs; runs before the agents are built."""
-
     def _ready(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
-        """Finish setting up once the agents exist."""
+        """Set up what ``send`` needs, once the agents exist (they send nothing before)."""
 
     @abstractmethod
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
@@ -206,10 +203,7 @@ class Runtime(ABC):
 
     def _agent_failed(self, agent: str, message: Any, error: Exception) -> AgentError:
         kind = getattr(message, "kind", type(message).__name__)
-        failure = AgentError(agent, self._time, self._iteration, f"handling {kind!r}")
-        failure.__cause__ = error
-        failure.args = (f"{failure.args[0]}: {type(error).__name__}: {error}",)
-        return failure
+        return AgentError(agent, self._time, self._iteration, f"handling {kind!r}", error)
 
     def _stalled(self, why: str) -> StepTimeoutError:
         """A `StepTimeoutError` naming the agents that were asked but never answered."""
@@ -217,17 +211,15 @@ class Runtime(ABC):
         silent = tuple(sorted({c for ws in waiting.values() for c in ws if c not in waiting}))
         shown = ", ".join(repr(s) for s in silent[:10])
         more = f" and {len(silent) - 10} more" if len(silent) > 10 else ""
-        phase = self._coordinator.phase if isinstance(self._coordinator, CoordinatorAgent) else ""
         return StepTimeoutError(
             f"step at time {self._time}, iteration {self._iteration} {why}: "
             f"{len(silent)} agent(s) did not answer: {shown}{more} "
-            f"(coordinator phase: {phase})",
+            f"(coordinator phase: {self._coordinator.phase})",
             silent,
         )
 
     def _result(self) -> StepResult:
         coordinator = self._coordinator
-        assert isinstance(coordinator, CoordinatorAgent)
         assert coordinator.plan is not None
         assert coordinator.instruction is not None
         aggregates: dict[str, State] = {}
@@ -253,12 +245,11 @@ class NativeRuntime(Runtime):
 
     name = "native"
 
-    def _prepare(self) -> None:
-        self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
-        self._handlers: dict[str, dict[type, Callable[[str, Any], None]]] = {}  # see _ready
-
     def _ready(self) -> None:
-        self._handlers = {agent_id: agent.handlers for agent_id, agent in self.agents.items()}
+        self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
+        self._handlers: dict[str, dict[type, Callable[[str, Any], None]]] = {
+            agent_id: agent.handlers for agent_id, agent in self.agents.items()
+        }
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         event = (sender, to, message)

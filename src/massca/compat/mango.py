@@ -22,18 +22,20 @@ error, and `massca.compat.runtimes.loop_for` picks asyncio's loop for this runti
 from __future__ import annotations
 
 import asyncio
-import os
 from contextlib import AsyncExitStack
 from typing import Any
 
 import mango
 
-from massca.actors import DEFAULT_TIMEOUT, MODEL_POLICY, Agent, Policy, Runtime
+from massca.actors import Agent, Runtime
 from massca.actors.messages import Report, StepStart
 from massca.log import ENVIRONMENT
-from massca.model import ConfigurationError, Hierarchy, ProtocolError, StepConfig
+from massca.model import ConfigurationError, ProtocolError
 
-__all__ = ["MangoRuntime"]
+__all__ = ["LOOPBACK", "MangoRuntime"]
+
+LOOPBACK = "127.0.0.1"
+"""The container listens here, on a port the operating system picks."""
 
 
 class _Host(mango.Agent):  # type: ignore[misc]
@@ -56,21 +58,7 @@ class MangoRuntime(Runtime):
 
     name = "mango"
 
-    def __init__(
-        self,
-        hierarchy: Hierarchy,
-        config: StepConfig = StepConfig(),
-        *,
-        log: str | os.PathLike[str] | None = None,
-        timeout: float = DEFAULT_TIMEOUT,
-        pause_gc: bool = True,
-        policy: Policy = MODEL_POLICY,
-        host: str = "127.0.0.1",
-    ) -> None:
-        super().__init__(
-            hierarchy, config, log=log, timeout=timeout, pause_gc=pause_gc, policy=policy
-        )
-        self._host = host
+    def _ready(self) -> None:
         self._container: Any = None
         self._stack = AsyncExitStack()
         self._done: asyncio.Future[None] | None = None
@@ -88,7 +76,7 @@ class MangoRuntime(Runtime):
                 "a socket attribute uvloop lacks): run it on asyncio's default event loop"
             )
         self._loop = loop
-        container = mango.create_tcp_container((self._host, 0), auto_port=True)
+        container = mango.create_tcp_container((LOOPBACK, 0), auto_port=True)
         for agent_id, core in self.agents.items():
             container.register(_Host(core, self), suggested_aid=agent_id)
         self._container = container

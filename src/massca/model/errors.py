@@ -78,14 +78,26 @@ class StepTimeoutError(ProtocolError):
 
 
 class AgentError(ProtocolError):
-    """An agent's handler or a user hook raised. The cause is chained as `__cause__`."""
+    """An agent's handler or a user hook raised; ``cause``, if given, is named in the
+    message and chained as `__cause__`."""
 
-    def __init__(self, agent: str, time: int, iteration: int, where: str) -> None:
+    def __init__(
+        self,
+        agent: str,
+        time: int,
+        iteration: int,
+        where: str,
+        cause: BaseException | None = None,
+    ) -> None:
         self.agent = agent
         self.time = time
         self.iteration = iteration
         self.where = where
-        super().__init__(f"agent {agent!r} failed in {where} at time {time}, iteration {iteration}")
+        message = f"agent {agent!r} failed in {where} at time {time}, iteration {iteration}"
+        if cause is not None:
+            message += f": {type(cause).__name__}: {cause}"
+            self.__cause__ = cause
+        super().__init__(message)
 
 
 class ConvergenceError(ProtocolError):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time as clock
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -365,7 +365,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         for attr in attrs:
             if attr == "scale_factor":
                 if self._emit_setpoints:
-                    values[attr] = after.current / before.current if before.current else 1.0
+                    values[attr] = scale_factor(before, after)
             elif attr == "P_target[MW]":
                 if self._emit_setpoints:
                     values[attr] = after.current
@@ -405,35 +405,31 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
     # -- hooks, convergence, reporting --------------------------------------------------
 
     def _policy(self) -> Policy:
+        """The model's policy, with the decision hooks the configuration names."""
         hooks = self.config.hooks
-        aggregate_hook = hooks.get("aggregation_method")
-        execute_hook = hooks.get("execute_method")
-        if aggregate_hook is None and execute_hook is None:
+        chosen = {
+            name: hooks[name] for name in ("aggregation_method", "execute_method") if name in hooks
+        }
+        if not chosen:
             return MODEL_POLICY
-        names = [
-            f"{name}={getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
-            for name, fn in (
-                ("aggregation_method", aggregate_hook),
-                ("execute_method", execute_hook),
+        changes: dict[str, Any] = {
+            "name": ", ".join(
+                f"{name}={getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}"
+                for name, fn in chosen.items()
             )
-            if fn is not None
-        ]
-        policy = MODEL_POLICY
-        aggregate = policy.aggregate
-        decide = policy.decide
-        if aggregate_hook is not None:
-            aggregate = partial(_hooked_aggregate, aggregate_hook)
-        if execute_hook is not None:
-            decide = partial(_hooked_decide, execute_hook)
-        return Policy(name=", ".join(names), aggregate=aggregate, decide=decide)
+        }
+        if "aggregation_method" in chosen:
+            changes["aggregate"] = partial(_hooked_aggregate, chosen["aggregation_method"])
+        if "execute_method" in chosen:
+            changes["decide"] = partial(_hooked_decide, chosen["execute_method"])
+        return replace(MODEL_POLICY, **changes)
 
     def _call_hook(self, hook: str, agent: str, time: int, **kwargs: Any) -> Any:
         try:
             return self.config.hooks[hook](**kwargs)
         except Exception as error:
-            failure = AgentError(agent, time, max(self._iteration, 0), f"hook {hook}")
-            failure.args = (f"{failure.args[0]}: {type(error).__name__}: {error}",)
-            raise failure from error
+            iteration = max(self._iteration, 0)
+            raise AgentError(agent, time, iteration, f"hook {hook}", error) from error
 
     def _not_converged(self, time: int, result: StepResult) -> bool:
         assert self.hierarchy is not None
