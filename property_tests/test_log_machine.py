@@ -10,7 +10,15 @@ import orjson
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from massca.actors.messages import CONFIRM, DONE, REQUEST, Answer, ProtocolCodec, Update
+from massca.actors.messages import (
+    CONFIRM,
+    DONE,
+    REQUEST,
+    Answer,
+    ProtocolCodec,
+    StepStart,
+    Update,
+)
 from massca.log import EventLog, LogHeader, read_log
 from massca.model import cells_hierarchy
 from property_tests.strategies import states
@@ -18,7 +26,10 @@ from property_tests.strategies import states
 HIERARCHY = cells_hierarchy(cells=1, depth=0, loads=1, generators=1)
 names = st.sampled_from(["coordinator", "cell-0", "cell-0.gen-0", 'x"y', "ünï"])
 messages = st.one_of(
-    st.sampled_from([CONFIRM, REQUEST, DONE]), st.builds(Answer, states), st.builds(Update, states)
+    st.sampled_from([CONFIRM, REQUEST, DONE]),
+    st.builds(Answer, states),
+    st.builds(Update, st.dictionaries(names, states, max_size=3)),
+    st.builds(StepStart, st.dictionaries(names, states, max_size=3)),
 )
 
 
@@ -27,8 +38,7 @@ class LogMachine(RuleBasedStateMachine):
         super().__init__()
         self.folder = tempfile.TemporaryDirectory()
         self.path = Path(self.folder.name) / "log.jsonl"
-        self.codec = ProtocolCodec()
-        self.log = EventLog(self.path, LogHeader("test", HIERARCHY, {"k": 1}), self.codec)
+        self.log = EventLog(self.path, LogHeader("test", HIERARCHY, {"k": 1}), ProtocolCodec())
         self.clock = (0, 0)
         self.flushed: list[tuple] = []
         self.pending: list[tuple] = []
@@ -43,7 +53,7 @@ class LogMachine(RuleBasedStateMachine):
     @rule(sender=names, receiver=names, message=messages)
     def record(self, sender: str, receiver: str, message) -> None:
         self.log.record(sender, receiver, message)
-        kind, body = self.codec.encode(message)
+        kind, body = ProtocolCodec().encode(message)  # a fresh codec: no cache to share
         self.pending.append((*self.clock, sender, receiver, kind, orjson.loads(body)))
 
     @rule()

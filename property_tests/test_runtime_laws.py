@@ -54,7 +54,7 @@ def test_one_step_on_a_runtime_equals_the_oracle(runtime_kind: str) -> None:
 fractions = st.floats(-1.0, 1.0, allow_nan=False)
 finite = st.floats(allow_nan=False, allow_infinity=False)
 messages = st.one_of(
-    st.builds(Update, states),
+    st.builds(Update, st.dictionaries(st.text(min_size=1), states, max_size=5)),
     st.builds(Answer, states),
     st.builds(Redispatch, st.builds(Instruction, fractions, fractions)),
     st.sampled_from([CONFIRM, REQUEST, DONE]),

@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from massca.actors import replay_file
+from massca.actors import runtime as runtime_module
 from massca.cli import main
 from massca.compat.runtimes import open_runtime
 from massca.log import read_log
@@ -43,6 +44,15 @@ def test_a_recorded_run_replays_with_zero_divergences(runtime_kind, tmp_path) ->
     assert report.messages == len(contents.events)
     assert report.agents == len(contents.header.hierarchy)
     assert report.torn_line is None
+
+
+def test_a_log_flushed_mid_step_holds_the_same_events_and_replays(tmp_path, monkeypatch) -> None:
+    once = read_log(record(tmp_path / "once.jsonl")).events
+    monkeypatch.setattr(runtime_module, "YIELD_EVERY", 7)
+    monkeypatch.setattr(runtime_module, "FLUSH_EVERY", 5)
+    path = record(tmp_path / "chunked.jsonl")
+    assert read_log(path).events == once
+    assert replay_file(path)[1].ok
 
 
 def test_an_altered_answer_is_reported_with_step_agent_and_both_bodies(tmp_path) -> None:
@@ -91,7 +101,7 @@ def test_a_log_of_another_format_version_is_refused(tmp_path) -> None:
         return lines
 
     rewrite(path, bump)
-    with pytest.raises(LogFormatError, match="format version 99, but this massca reads version 1"):
+    with pytest.raises(LogFormatError, match="format version 99, but this massca reads version 2"):
         read_log(path)
 
 
@@ -178,7 +188,7 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
     )
     figures = orjson.loads(bench.stdout)
     assert figures["agents"] == 1 + 2 * (1 + 1 + 27)
-    assert figures["messages_per_step"] == 2 + 2 * 54 + 2 * 58 + 2 * 5
+    assert figures["messages_per_step"] == 2 + 1 + 54 + 2 * 58 + 2 * 5
     assert figures["log"] is True
     replay = subprocess.run(
         [sys.executable, "-m", "massca.cli", "replay", str(log)],
@@ -186,4 +196,4 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
         text=True,
     )
     assert replay.returncode == 0, replay.stdout + replay.stderr
-    assert "replayed: 2 steps, 2 iterations, 472 messages" in replay.stdout
+    assert "replayed: 2 steps, 2 iterations, 366 messages" in replay.stdout

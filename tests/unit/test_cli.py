@@ -33,4 +33,4 @@ def test_bench_prints_its_figures(capsys) -> None:
     assert main(["bench", "--cells", "2", "--steps", "2", "--warmup", "0", "--no-log"]) == 0
     out = capsys.readouterr().out
     assert "2 cells x depth 1, 59 agents (54 units), runtime native, log off" in out
-    assert "236 per step" in out
+    assert "183 per step" in out

@@ -4,9 +4,10 @@ Belongs here: one frozen, slotted class per message kind, the singletons of the
 bodiless kinds, and `ProtocolCodec` (message <-> log body). Not here: who sends them
 (`agents`) or how they travel (the runtimes).
 
-One step, as in the prototype's message diagram:
+One step, as in the prototype's message diagram (a request, an update or an instruction
+to many agents is one multicast message):
 
-    environment --step_start--> coordinator --update--> every unit --confirm--> coordinator
+    environment --step_start--> coordinator --update--> all units --confirm--> coordinator
     coordinator --request--> cells --request--> ... --request--> units
     units --answer--> ... --answer--> cells --answer--> coordinator
     coordinator --redispatch--> cells --redispatch--> ... --> units
@@ -20,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from massca.log.events import dumps
+from massca.log.events import JsonCache, dumps
 from massca.model import (
     Balance,
     ExchangeLimits,
@@ -62,10 +63,12 @@ class StepStart:
 
 @dataclass(frozen=True, slots=True)
 class Update:
-    """The coordinator hands a unit its new measurement."""
+    """The coordinator hands the units their new measurements: one multicast to all of
+    them, carrying the step's states by unit id (the same mapping, never copied); each
+    unit takes its own."""
 
     kind: ClassVar[str] = "update"
-    state: State
+    states: Mapping[str, State]
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
@@ -142,6 +145,10 @@ def _state_from(body: Any) -> State:
     return State(Flexibility(*body["production"]), Flexibility(*body["consumption"]))
 
 
+def _states_from(body: Any) -> dict[str, State]:
+    return {unit: _state_from(state) for unit, state in body["states"].items()}
+
+
 def _instruction_json(instruction: Instruction) -> dict[str, float]:
     return {"production": instruction.production, "consumption": instruction.consumption}
 
@@ -153,23 +160,25 @@ class ProtocolCodec:
     """Encodes messages as ``(kind, JSON body bytes)`` for the log and decodes them back.
 
     States are written as ``{"production": [min, max, current], "consumption": [...]}``.
-    The state encodings of a `StepStart` are remembered until the next one, so the
-    `Update` messages, and the units' `Answer` messages, that carry the same state
-    objects reuse them.
+    A `StepStart`'s encoding is remembered until the next one: the step's `Update`
+    (which carries the same mapping; an environment may refill that mapping in place
+    for its next step, so the cache is keyed by the message, not the mapping) and the
+    units' `Answer` messages (which carry the same state objects) reuse it.
     """
-
-    constant_types: frozenset[type] = frozenset({Confirm, Request, Done})
-    """The bodiless kinds: their encoding never changes."""
 
     def __init__(self) -> None:
         self._states: dict[int, tuple[State, bytes]] = {}
-        self._names: dict[str, bytes] = {}
+        self._keys = JsonCache(suffix=b":")  # unit id -> its JSON object key
+        self._step_states: Mapping[str, State] | None = None
+        self._step_body = b""
 
     def encode(self, message: Any) -> tuple[str, bytes]:
         """The kind and the body's JSON encoding; `TypeError` for a non-message."""
         kind = type(message)
         if kind is Update:
-            return "update", self._state_bytes(message.state)
+            if message.states is self._step_states:  # the step's own: encoded just before
+                return "update", self._step_body
+            return "update", self._states_bytes(message.states)
         if kind is Answer:
             return "answer", self._state_bytes(message.state)
         if kind is Confirm or kind is Request or kind is Done:
@@ -177,15 +186,9 @@ class ProtocolCodec:
         if kind is Redispatch:
             return "redispatch", dumps(_instruction_json(message.instruction))
         if kind is StepStart:
-            self._states = {}
-            names = self._names
-            parts = []
-            for unit, state in message.states.items():
-                name = names.get(unit)
-                if name is None:
-                    name = names[unit] = dumps(unit) + b":"
-                parts.append(name + self._state_bytes(state))
-            return "step_start", b'{"states":{' + b",".join(parts) + b"}}"
+            self._step_body = self._states_bytes(message.states)
+            self._step_states = message.states  # kept alive, so its states' ids stay theirs
+            return "step_start", self._step_body
         if kind is Report:
             p = message.plan
             return "report", dumps(
@@ -215,6 +218,15 @@ class ProtocolCodec:
             raise LogFormatError(f"malformed {kind} body {body!r}: {error}") from error
         return decoded
 
+    def _states_bytes(self, states: Mapping[str, State]) -> bytes:
+        """``{"states": {unit: state, ...}}``; each state's encoding is kept for the
+        units' `Answer` messages, until the next mapping is encoded."""
+        values = list(states.values())
+        encoded = list(map(_state_bytes, values))
+        self._states = dict(zip(map(id, values), zip(values, encoded, strict=True), strict=True))
+        keys = map(self._keys.__getitem__, states)
+        return b'{"states":{' + b",".join(map(bytes.__add__, keys, encoded)) + b"}}"
+
     def _state_bytes(self, state: State) -> bytes:
         cached = self._states.get(id(state))
         if cached is not None and cached[0] is state:
@@ -225,8 +237,8 @@ class ProtocolCodec:
 
 
 _DECODERS: dict[str, Callable[[Any], Message]] = {
-    "step_start": lambda b: StepStart({u: _state_from(s) for u, s in b["states"].items()}),
-    "update": lambda b: Update(_state_from(b)),
+    "step_start": lambda b: StepStart(_states_from(b)),
+    "update": lambda b: Update(_states_from(b)),
     "confirm": lambda b: CONFIRM,
     "request": lambda b: REQUEST,
     "answer": lambda b: Answer(_state_from(b)),

@@ -3,9 +3,10 @@
 Belongs here: the value types of the log format and the header's (de)serialisation.
 Not here: writing (`writer`), reading files (`reader`), replaying (`replay`).
 
-Format version 1, one JSON object per line:
+Format version 2, one JSON object per line (version 1 sent one `update` per unit; version
+2 sends one multicast `update` carrying all units' states):
 
-* header: ``{"format": "massca-log", "version": 1, "massca": "<version>",
+* header: ``{"format": "massca-log", "version": 2, "massca": "<version>",
   "hierarchy": [[id, kind, parent], ...], "config": {...}}``
 * event: ``{"seq": n, "time": t, "iteration": i, "sender": id, "receiver": id,
   "kind": "<message kind>", "body": <JSON>}``; ``seq`` rises by one per message. A
@@ -27,13 +28,14 @@ __all__ = [
     "FORMAT_NAME",
     "FORMAT_VERSION",
     "Event",
+    "JsonCache",
     "LogHeader",
     "dumps",
     "receivers_of",
 ]
 
 FORMAT_NAME = "massca-log"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ENVIRONMENT = "environment"
 """The sender/receiver id of the world outside the agents (mosaik, `massca bench`)."""
 
@@ -46,6 +48,19 @@ def dumps(value: Any) -> bytes:
     a larger allocation; the slice copies the bytes, so that allocation goes at once.
     """
     return orjson.dumps(value, option=orjson.OPT_APPEND_NEWLINE)[:-1]
+
+
+class JsonCache(dict[Any, bytes]):
+    """Value -> ``dumps(value) + suffix``, computed on first use: for the few values a
+    log writes again and again (agent ids, multicast receiver lists, kinds)."""
+
+    def __init__(self, suffix: bytes = b"") -> None:
+        super().__init__()
+        self.suffix = suffix
+
+    def __missing__(self, value: Any) -> bytes:
+        encoded = self[value] = dumps(value) + self.suffix
+        return encoded
 
 
 def receivers_of(event: Event) -> tuple[str, ...]:

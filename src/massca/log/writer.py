@@ -6,8 +6,10 @@ passes a `MessageCodec`).
 Cost model: `record` only appends a ``(sender, receiver, message)`` tuple (messages are
 immutable, so nothing is copied); ``seq`` is implied by the position and the clock is set
 once per step with `begin`. Encoding happens in `flush`, which the runtime calls at least
-once per step and on every error path. A message forwarded to many receivers is encoded
-once per flush, and each (sender, receiver, kind) prefix once per log.
+once per step and on every error path: each message object is encoded once per flush
+however many events carry it, and each agent id (or multicast receiver list) once per
+log. Per-route caches were tried and dropped: they cost ~0.9 KB per agent and saved no
+measurable time.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import os
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from massca.log.events import LogHeader, dumps
+from massca.log.events import JsonCache, LogHeader, dumps
 from massca.model import ConfigurationError
 
 __all__ = ["EventLog", "MessageCodec"]
@@ -36,12 +38,6 @@ class MessageCodec(Protocol):
         """The message of ``kind`` whose body decoded from JSON to ``body``."""
         ...
 
-    @property
-    def constant_types(self) -> frozenset[type]:
-        """Message types whose encoding never changes (bodiless singletons): the log may
-        keep a whole encoded line tail per (sender, receiver, message) for them."""
-        ...
-
 
 class EventLog:
     """An append-only JSON-lines event log; see the module docstring."""
@@ -50,9 +46,8 @@ class EventLog:
         self.path = Path(path)
         self._codec = codec
         self.buffer: list[tuple[str, str | tuple[str, ...], Any]] = []
-        self._routes: dict[tuple[str, str | tuple[str, ...], str], bytes] = {}
-        self._tails: dict[tuple[str, str | tuple[str, ...], Any], bytes] = {}
-        self._clock = b',"time":0,"iteration":0,'
+        self._names = JsonCache()
+        self._clock = b',"time":0,"iteration":0,"sender":'
         self.events_written = 0
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -71,7 +66,7 @@ class EventLog:
         Flushes what was recorded before, so every buffered event shares one clock.
         """
         self.flush()
-        self._clock = b',"time":%d,"iteration":%d,' % (time, iteration)
+        self._clock = b',"time":%d,"iteration":%d,"sender":' % (time, iteration)
 
     def record(self, sender: str, receiver: str | tuple[str, ...], message: Any) -> None:
         """Append one event; its ``seq`` is the next number (cheap: encoding waits for `flush`).
@@ -87,29 +82,22 @@ class EventLog:
         if self._file is None or not buffer:
             return
         encode = self._codec.encode
-        constant = self._codec.constant_types
-        routes, tails = self._routes, self._tails
+        names = self._names
         clock = self._clock
-        bodies: dict[int, tuple[str, bytes]] = {}
+        tails: dict[int, bytes] = {}  # id(message) -> kind and body: each message once
         out = bytearray()
-        for seq, event in enumerate(buffer, start=self.events_written + 1):
-            out += b'{"seq":%d%s' % (seq, clock)
-            sender, receiver, message = event
-            if type(message) in constant:  # bodiless: the whole tail is fixed per route
-                tail = tails.get(event)
-                if tail is None:
-                    kind, body = encode(message)
-                    tail = tails[event] = self._route(sender, receiver, kind) + body + b"}\n"
-                out += tail
-            else:
-                encoded = bodies.get(id(message))
-                if encoded is None:
-                    encoded = bodies[id(message)] = encode(message)
-                kind, body = encoded
-                route = routes.get((sender, receiver, kind))
-                if route is None:
-                    route = routes[(sender, receiver, kind)] = self._route(sender, receiver, kind)
-                out += b"%s%s}\n" % (route, body)
+        for seq, (sender, receiver, message) in enumerate(buffer, start=self.events_written + 1):
+            tail = tails.get(id(message))
+            if tail is None:
+                kind, body = encode(message)
+                tail = tails[id(message)] = b',"kind":%s,"body":%s}\n' % (names[kind], body)
+            out += b'{"seq":%d%s%s,"receiver":%s%s' % (
+                seq,
+                clock,
+                names[sender],
+                names[receiver],
+                tail,
+            )
             if len(out) > _CHUNK:  # bound the memory of large steps
                 self._file.write(out)
                 out.clear()
@@ -117,14 +105,6 @@ class EventLog:
         self._file.flush()
         self.events_written += len(buffer)
         buffer.clear()
-
-    @staticmethod
-    def _route(sender: str, receiver: str | tuple[str, ...], kind: str) -> bytes:
-        return b'"sender":%s,"receiver":%s,"kind":%s,"body":' % (
-            dumps(sender),
-            dumps(receiver),
-            dumps(kind),
-        )
 
     def close(self) -> None:
         """Flush and close; further calls do nothing."""
