@@ -14,7 +14,6 @@ built, per agent.
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import platform
 import resource
@@ -27,6 +26,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from massca.actors.gcpause import gc_paused
 from massca.compat.runtimes import RUNTIMES, loop_for, open_runtime
 from massca.model import ConfigurationError, cells_hierarchy, reference_step
 from massca.workload import synthetic_states
@@ -155,15 +155,10 @@ async def _measure(
 def _time_oracle(hierarchy: Any, states: Any) -> float:
     """The oracle's time in ms, under the same garbage-collector policy as the runtime
     (paused), so the ratio compares like with like."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with gc_paused():
         start = time.perf_counter()
         reference_step(hierarchy, states)
         return (time.perf_counter() - start) * 1e3
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _peak_rss_kb() -> float:

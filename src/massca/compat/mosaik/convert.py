@@ -30,12 +30,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from massca.model import ZERO_FLEXIBILITY, ConfigurationError, Flexibility, InvalidStateError, State
+from massca.model.state import trusted_unit_state  # see states_from_inputs
 
 __all__ = [
     "BANDS",
     "SNAP_RTOL",
     "infer_band",
     "scale_factor",
+    "scale_factor_mw",
     "seed_dict",
     "state_from_inputs",
     "state_from_seed",
@@ -87,12 +89,9 @@ def state_from_inputs(
     params: Mapping[str, Any],
     time: int,
 ) -> State:
-    """A unit's state from its mosaik inputs (see the module docstring)."""
-    fast = _fast_band(inputs)
-    if fast is not None:
-        if band == "production":
-            return State(fast, ZERO_FLEXIBILITY)
-        return State(ZERO_FLEXIBILITY, fast)
+    """A unit's state from its mosaik inputs (see the module docstring); the general
+    path, with an error naming the unit, the attribute, the source and the time for
+    every bad value (`states_from_inputs` inlines the common case)."""
     current = _read(agent, "current", inputs["current"], time)
     low = _read(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min")
     high = _read(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max")
@@ -121,27 +120,38 @@ def states_from_inputs(
     into: dict[str, State],
 ) -> None:
     """`state_from_inputs` for every unit in ``bands`` that has a ``current`` input,
-    written into ``into``; units without inputs keep what ``into`` holds."""
+    written into ``into``; units without inputs keep what ``into`` holds.
+
+    The common case is inlined, since it runs once per unit per step: one source per
+    attribute, finite floats, ``min <= current <= max``. Those checks are exactly what
+    `Flexibility` validates, so its values are built without validating them twice;
+    anything else takes `state_from_inputs` and its precise errors.
+    """
     for unit, band in bands.items():
         data = inputs.get(unit)
-        if data is not None and "current" in data:
-            into[unit] = state_from_inputs(unit, band, data, params[unit], time)
-
-
-def _fast_band(inputs: Mapping[str, Mapping[str, Any]]) -> Flexibility | None:
-    """The band for the common case (one source per attribute, finite floats, inside
-    the band), else None for the general path and its precise error messages."""
-    try:
-        (current,) = inputs["current"].values()
-        (low,) = inputs["min"].values()
-        (high,) = inputs["max"].values()
-    except (KeyError, ValueError):  # a missing attribute, or several sources
-        return None
-    if type(current) is float and type(low) is float and type(high) is float:
-        current, low, high = abs(current), abs(low), abs(high)
-        if low <= current <= high < _INF:
-            return Flexibility(low, high, current)
-    return None
+        if data is None:
+            continue
+        try:
+            (current,) = data["current"].values()
+            (low,) = data["min"].values()
+            (high,) = data["max"].values()
+        except (KeyError, ValueError):  # a missing attribute, or several sources
+            if "current" in data:
+                into[unit] = state_from_inputs(unit, band, data, params[unit], time)
+            continue
+        if type(current) is float and type(low) is float and type(high) is float:
+            if current < 0.0:  # magnitudes (a generator may report negative power)
+                current = -current
+            if low < 0.0:
+                low = -low
+            if high < 0.0:
+                high = -high
+            if low <= current <= high < _INF:  # so all are finite and >= 0
+                into[unit] = trusted_unit_state(  # + 0.0: -0.0 becomes 0.0, as in Flexibility
+                    low + 0.0, high + 0.0, current + 0.0, band == "production"
+                )
+                continue
+        into[unit] = state_from_inputs(unit, band, data, params[unit], time)
 
 
 def _read(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:
@@ -185,6 +195,11 @@ def scale_factor(before: Flexibility, after: Flexibility) -> float:
     A unit at 0 MW cannot be scaled: its factor is 1.0 and its set-point is in the
     ``P_target[MW]`` output instead.
     """
-    if before.current == 0.0:
+    return scale_factor_mw(before.current, after.current)
+
+
+def scale_factor_mw(before: float, after: float) -> float:
+    """`scale_factor` from the two operating points in MW."""
+    if before == 0.0:
         return 1.0
-    return after.current / before.current
+    return after / before

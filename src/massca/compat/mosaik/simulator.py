@@ -26,19 +26,23 @@ from __future__ import annotations
 
 import math
 import time as clock
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter
 from typing import Any
 
 import mosaik_api_v3
 import structlog
 
 from massca.actors import MODEL_POLICY, Policy
+from massca.actors.gcpause import gc_paused
 from massca.compat.mosaik.config import MasConfig
 from massca.compat.mosaik.convert import (
+    BANDS,
     infer_band,
     scale_factor,
+    scale_factor_mw,
     seed_dict,
     state_from_seed,
     states_from_inputs,
@@ -93,6 +97,8 @@ META: dict[str, Any] = {
 
 log = structlog.get_logger("massca.mosaik")
 _SETPOINTS = frozenset({"scale_factor", "P_target[MW]"})
+_SCALE_FACTOR_ONLY = ["scale_factor"]
+_CURRENT_OF = {band: attrgetter(f"{band}.current") for band in BANDS}
 
 
 @dataclass(slots=True)
@@ -126,6 +132,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._closed = False
         self._output_hook: Any = None
         self._bands: dict[str, str] = {}
+        self._current_of: dict[str, Callable[[State], float]] = {}  # unit -> its band's current
         self._unbanded: set[str] = set()
         self._params: dict[str, dict[str, Any]] = {}
 
@@ -172,8 +179,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self._params[unit] = entity.params
             if entity.band is None:
                 self._unbanded.add(unit)
+                self._current_of[unit] = _CURRENT_OF["production"]  # until inferred
             else:
-                self._bands[unit] = entity.band
+                self._set_band(unit, entity.band)
         units = [f"{self.sid}.{u}" for u in self.hierarchy.units]
         related = yield self.mosaik.get_related_entities(units)
         lonely = sorted(u.split(".", 1)[1] for u in units if not related.get(u))
@@ -209,7 +217,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         else:
             self._time, self._iteration, self._converged_in_row = time, 0, 0
         iteration = self._iteration
-        self._read_inputs(time, iteration, inputs)
+        with gc_paused():  # thousands of short-lived values, no cycles (see gcpause)
+            self._read_inputs(time, iteration, inputs)
         started = clock.perf_counter()
         result = yield self.host.step(time, iteration, self._states)
         self._steptime = clock.perf_counter() - started
@@ -225,13 +234,26 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         return None
 
     def get_data(self, outputs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
+        with gc_paused():  # a dictionary per unit, no cycles (see gcpause)
+            return self._outputs(outputs)
+
+    def _outputs(self, outputs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
         data: dict[str, dict[str, Any]] = {}
         result = self._result
         if result is None or self.hierarchy is None:
             return data
         kinds = self.hierarchy.kinds
         silent = not self._emit_setpoints and self._output_hook is None
+        plain = self._output_hook is None
+        emit = self._emit_setpoints
+        measured, targets, current_of = self._measured, result.targets, self._current_of
         for eid, attrs in outputs.items():
+            current = current_of.get(eid)  # only units have one
+            if current is not None and plain and attrs == _SCALE_FACTOR_ONLY:
+                if emit:  # the common case, inlined
+                    factor = scale_factor_mw(current(measured[eid]), current(targets[eid]))
+                    data[eid] = {"scale_factor": factor}
+                continue
             kind = kinds.get(eid)
             if kind is None:
                 raise ConfigurationError(f"no agent {eid!r} in {self.sid}")
@@ -320,8 +342,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     state_dict=self.config.state_dict,
                 )
                 self._states[unit] = state_from_seed(value, unit, time, "input_method")
-        missing = [u for u in self.hierarchy.units if u not in self._states]
-        if missing:
+        if len(self._states) < len(self.hierarchy.units):  # holds units only
+            missing = [u for u in self.hierarchy.units if u not in self._states]
             shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
             raise ConfigurationError(
                 f"time {time}: {len(missing)} unit agent(s) have had no 'current' input yet: "
@@ -335,11 +357,14 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         input arrives; units without a band yet have had no input and are reported.
         """
         for unit in [u for u in self._unbanded if "current" in inputs.get(u, {})]:
-            entity = self._entities[unit]
-            entity.band = infer_band(unit, list(inputs[unit]["current"]))
-            self._bands[unit] = entity.band
+            self._set_band(unit, infer_band(unit, list(inputs[unit]["current"])))
             self._unbanded.discard(unit)
         states_from_inputs(inputs, self._bands, self._params, time, self._states)
+
+    def _set_band(self, unit: str, band: str) -> None:
+        self._entities[unit].band = band
+        self._bands[unit] = band
+        self._current_of[unit] = _CURRENT_OF[band]
 
     def _unit_outputs(self, eid: str, attrs: list[str], result: StepResult) -> dict[str, Any]:
         band = self._entities[eid].band or "production"

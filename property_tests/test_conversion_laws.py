@@ -1,0 +1,40 @@
+"""The mosaik shell's inlined input conversion agrees with the general, validating one."""
+
+from __future__ import annotations
+
+import math
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from massca.compat.mosaik.convert import state_from_inputs, states_from_inputs
+from massca.model import MasscaError
+
+values = st.one_of(
+    st.floats(-1e6, 1e6),
+    st.sampled_from([0.0, -0.0, math.inf, -math.inf, math.nan]),
+    st.integers(-5, 5),
+)
+
+
+@given(current=values, low=values, high=values, band=st.sampled_from(["production", "consumption"]))
+def test_the_fast_path_gives_what_the_general_path_gives(current, low, high, band) -> None:
+    data = {"current": {"src": current}, "min": {"src": low}, "max": {"src": high}}
+    try:
+        expected = state_from_inputs("u", band, data, {}, 0)
+    except MasscaError as error:
+        expected = error
+    into: dict = {}
+    try:
+        states_from_inputs({"u": data}, {"u": band}, {"u": {}}, 0, into)
+        got = into["u"]
+    except MasscaError as error:
+        got = error
+    if isinstance(expected, MasscaError):
+        assert type(got) is type(expected)
+        assert str(got) == str(expected)
+    else:
+        assert got == expected
+        flexibility = getattr(got, band)
+        assert math.copysign(1.0, flexibility.min) == 1.0  # no -0.0 slips through
+        assert math.copysign(1.0, flexibility.current) == 1.0
