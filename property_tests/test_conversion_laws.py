@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from massca.compat.mosaik.convert import state_from_inputs, states_from_inputs
@@ -18,6 +18,11 @@ values = st.one_of(
 
 
 @given(current=values, low=values, high=values, band=st.sampled_from(["production", "consumption"]))
+@example(
+    current=1.4764804022140963 * (1 + 2e-16), low=0.0, high=1.4764804022140963, band="production"
+)
+@example(current=0.5 * (1 - 2e-16), low=0.5, high=2.0, band="consumption")  # snapped up
+@example(current=2.1, low=0.0, high=2.0, band="production")  # really outside: an error
 def test_the_fast_path_gives_what_the_general_path_gives(current, low, high, band) -> None:
     data = {"current": {"src": current}, "min": {"src": low}, "max": {"src": high}}
     try:

@@ -123,9 +123,9 @@ def states_from_inputs(
     written into ``into``; units without inputs keep what ``into`` holds.
 
     The common case is inlined, since it runs once per unit per step: one source per
-    attribute, finite floats, ``min <= current <= max``. Those checks are exactly what
-    `Flexibility` validates, so its values are built without validating them twice;
-    anything else takes `state_from_inputs` and its precise errors.
+    attribute, finite floats, ``min <= current <= max`` (after snapping). Those checks
+    are exactly what `Flexibility` validates, so its values are built without validating
+    them twice; anything else takes `state_from_inputs` and its precise errors.
     """
     for unit, band in bands.items():
         data = inputs.get(unit)
@@ -146,6 +146,12 @@ def states_from_inputs(
                 low = -low
             if high < 0.0:
                 high = -high
+            if not low <= current <= high:  # snap as state_from_inputs does
+                slack = SNAP_RTOL * max(low, high, 1.0)
+                if high < current <= high + slack:
+                    current = high
+                elif low - slack <= current < low:
+                    current = low
             if low <= current <= high < _INF:  # so all are finite and >= 0
                 into[unit] = trusted_unit_state(  # + 0.0: -0.0 becomes 0.0, as in Flexibility
                     low + 0.0, high + 0.0, current + 0.0, band == "production"
