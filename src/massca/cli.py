@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import orjson
 
@@ -385,16 +386,33 @@ def _print_events(events: Sequence[Event], agent: str | None, step: int | None, 
     )
     print(f"\nmessages of {what}: {len(chosen)}")
     for event in chosen[:limit]:
-        body = orjson.dumps(event.body).decode()
+        body = orjson.dumps(_focus(event.body, agent)).decode()
         if len(body) > 120:
             body = body[:117] + "..."
-        to = ", ".join(receivers_of(event))
         print(
             f"  #{event.seq:<8} t={event.time} it={event.iteration}  "
-            f"{event.sender} -> {to}  {event.kind} {body}"
+            f"{event.sender} -> {_receivers(event, agent)}  {event.kind} {body}"
         )
     if len(chosen) > limit:
         print(f"  ... {len(chosen) - limit} more (raise --limit to see them)")
+
+
+def _receivers(event: Event, agent: str | None) -> str:
+    """Who got ``event``: a long multicast is shortened, around ``agent`` if it is one."""
+    receivers = receivers_of(event)
+    if len(receivers) <= 3:
+        return ", ".join(receivers)
+    shown = agent if agent in receivers else ", ".join(receivers[:2])
+    return f"{shown} (+{len(receivers) - (1 if agent in receivers else 2)} more)"
+
+
+def _focus(body: Any, agent: str | None) -> Any:
+    """A body of many units' states (``step_start``, ``update``) shows ``agent``'s own."""
+    if agent is not None and isinstance(body, dict) and isinstance(body.get("states"), dict):
+        states = body["states"]
+        if agent in states:
+            return {"states": {agent: states[agent]}, "other_units": len(states) - 1}
+    return body
 
 
 if __name__ == "__main__":

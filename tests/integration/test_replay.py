@@ -152,6 +152,12 @@ def test_the_cli_replays_and_filters(tmp_path, capsys) -> None:
     assert "messages of agent 'cell-0' and time 900:" in out
     assert "coordinator -> cell-0, cell-1  request" in out
     assert "more (raise --limit to see them)" in out
+    unit = read_log(path).header.hierarchy.units[4]
+    assert main(["replay", str(path), "--agent", unit, "--step", "0", "--limit", "1"]) == 0
+    out = capsys.readouterr().out  # the multicast update: shortened, the unit's own state
+    others = len(read_log(path).header.hierarchy.units) - 1
+    assert f"coordinator -> {unit} (+{others} more)  update" in out
+    assert f'{{"states":{{"{unit}":{{"production":[' in out
 
 
 def test_the_cli_exits_1_on_divergence_and_2_on_bad_input(tmp_path, capsys) -> None:
