@@ -7,8 +7,9 @@ seeded states, obeying ``scale_factor`` within the time step) and the MAS create
 prototype's style (coordinator, cells, controllers, one agent per unit, weak
 ``scale_factor`` connections). The MAS simulator is instrumented: the time inside its
 ``step`` and ``get_data`` minus the runtime's own step is the shell's cost (converting
-inputs and outputs, bookkeeping). Medians over all MAS steps (both iterations of each
-time step).
+inputs and outputs, bookkeeping). Each MAS step is paired with the ``get_data`` that
+follows it; the ratio to the runtime's step is taken per MAS step and per time step (all
+its iterations), then the median over the run.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from massca.model import cells_hierarchy
 from massca.workload import synthetic_states
 
 STEP = 900
-SAMPLES: dict[str, list[float]] = {"shell": [], "runtime": [], "get_data": []}
+RECORDS: list[dict[str, float]] = []
+"""One per MAS step: its simulated time, the runtime's step, the shell's part of
+``step()`` and of the ``get_data()`` that follows it (seconds)."""
 
 
 class TimedMosaikAgents(MosaikAgents):
@@ -39,14 +42,13 @@ class TimedMosaikAgents(MosaikAgents):
         started = time_now()
         result = yield from super().step(time, inputs, max_advance)
         total = time_now() - started
-        SAMPLES["runtime"].append(self._steptime)
-        SAMPLES["shell"].append(total - self._steptime)
+        RECORDS.append({"time": time, "runtime": self._steptime, "shell": total - self._steptime})
         return result
 
     def get_data(self, outputs: Any) -> Any:
         started = time_now()
         data = super().get_data(outputs)
-        SAMPLES["get_data"].append(time_now() - started)
+        RECORDS[-1]["get_data"] = time_now() - started
         return data
 
 
@@ -134,13 +136,6 @@ def main() -> None:
         agent_of = {}
         for cell in hierarchy.cells:
             agent_of[cell] = massim.MosaikAgents.create(num=1, controller=None)[0]
-            for node in hierarchy.nodes:
-                if (
-                    node.parent is not None
-                    and node.id not in agent_of
-                    and (hierarchy.cell_of.get(node.id) == cell)
-                ):
-                    pass
         for node in hierarchy.nodes:  # parents come before children in the builder's order
             if node.id in agent_of or node.parent is None:
                 continue
@@ -159,18 +154,28 @@ def main() -> None:
         started = time.perf_counter()
         world.run(until=args.steps * STEP, print_progress=False)
         wall = time.perf_counter() - started
-    shell = statistics.median(SAMPLES["shell"]) * 1e3
-    get_data = statistics.median(SAMPLES["get_data"]) * 1e3
-    runtime = statistics.median(SAMPLES["runtime"]) * 1e3
+    steps = [r for r in RECORDS if "get_data" in r]
+    per_time: dict[int, list[float]] = {}
+    for r in steps:
+        shell, runtime = per_time.setdefault(r["time"], [0.0, 0.0]), r["runtime"]
+        shell[0] += r["shell"] + r["get_data"]
+        shell[1] += runtime
+
+    def median_ms(key: str) -> float:
+        return statistics.median(r[key] for r in steps) * 1e3
+
     print(
         f"mosaik shell, {args.cells} cells x depth {args.depth}, {len(hierarchy)} agents, "
-        f"log {'off' if args.no_log else 'on'}, {len(SAMPLES['runtime'])} MAS steps "
+        f"log {'off' if args.no_log else 'on'}, {len(steps)} MAS steps "
         f"({args.steps} time steps), wall {wall:.1f} s"
     )
-    print(f"  MAS step (runtime)     median {runtime:8.2f} ms")
-    print(f"  shell in step()        median {shell:8.2f} ms")
-    print(f"  shell in get_data()    median {get_data:8.2f} ms")
-    print(f"  shell / MAS step       {(shell + get_data) / runtime:8.1%}")
+    print(f"  MAS step (runtime)          median {median_ms('runtime'):8.2f} ms")
+    print(f"  shell in step()             median {median_ms('shell'):8.2f} ms")
+    print(f"  shell in get_data()         median {median_ms('get_data'):8.2f} ms")
+    ratios = [(r["shell"] + r["get_data"]) / r["runtime"] for r in steps]
+    print(f"  shell / MAS, per MAS step   median {statistics.median(ratios):8.1%}")
+    per_step = [shell / runtime for shell, runtime in per_time.values()]
+    print(f"  shell / MAS, per time step  median {statistics.median(per_step):8.1%}")
 
 
 if __name__ == "__main__":
