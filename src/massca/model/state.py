@@ -154,25 +154,6 @@ def trusted_flexibility(low: float, high: float, current: float) -> Flexibility:
     return band
 
 
-def trusted_unit_state(low: float, high: float, current: float, produces: bool) -> State:
-    """A unit's state with one band ``(low, high, current)`` (production if ``produces``,
-    else consumption) and the other zero, built without validation: for callers that
-    have checked ``0 <= low <= current <= high < inf`` themselves, once per unit and step
-    (the mosaik shell's input conversion). One call instead of two, for speed."""
-    band: Flexibility = _new(Flexibility)
-    _set_min(band, low)
-    _set_max(band, high)
-    _set_current(band, current)
-    state: State = _new(State)
-    if produces:
-        _set_production(state, band)
-        _set_consumption(state, ZERO_FLEXIBILITY)
-    else:
-        _set_production(state, ZERO_FLEXIBILITY)
-        _set_consumption(state, band)
-    return state
-
-
 def trusted_state(production: Flexibility, consumption: Flexibility) -> State:
     """A state built from two bands without re-checking them (see `trusted_flexibility`)."""
     state: State = _new(State)

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from massca.model import ZERO_FLEXIBILITY, ConfigurationError, Flexibility, InvalidStateError, State
-from massca.model.state import trusted_unit_state  # see states_from_inputs
+from massca.model.state import trusted_flexibility, trusted_state  # see states_from_inputs
 
 __all__ = [
     "BANDS",
@@ -153,8 +153,12 @@ def states_from_inputs(
                 elif low - slack <= current < low:
                     current = low
             if low <= current <= high < _INF:  # so all are finite and >= 0
-                into[unit] = trusted_unit_state(  # + 0.0: -0.0 becomes 0.0, as in Flexibility
-                    low + 0.0, high + 0.0, current + 0.0, band == "production"
+                # + 0.0: -0.0 becomes 0.0, as in Flexibility
+                flexibility = trusted_flexibility(low + 0.0, high + 0.0, current + 0.0)
+                into[unit] = (
+                    trusted_state(flexibility, ZERO_FLEXIBILITY)
+                    if band == "production"
+                    else trusted_state(ZERO_FLEXIBILITY, flexibility)
                 )
                 continue
         into[unit] = state_from_inputs(unit, band, data, params[unit], time)
