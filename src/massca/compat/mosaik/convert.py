@@ -82,6 +82,17 @@ def _total(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float
     return total
 
 
+def _snapped(low: float, high: float, current: float) -> float:
+    """``current`` moved onto the band's nearer edge if it lies within `SNAP_RTOL`
+    (relative) outside ``[low, high]``; otherwise unchanged (and still outside)."""
+    slack = SNAP_RTOL * max(abs(low), abs(high), 1.0)
+    if high < current <= high + slack:
+        return high
+    if low - slack <= current < low:
+        return low
+    return current
+
+
 def state_from_inputs(
     agent: str,
     band: str,
@@ -98,11 +109,7 @@ def state_from_inputs(
     low = current if low is None else float(low)
     high = current if high is None else float(high)
     if not low <= current <= high:
-        slack = SNAP_RTOL * max(abs(low), abs(high), 1.0)
-        if high < current <= high + slack:
-            current = high
-        elif low - slack <= current < low:
-            current = low
+        current = _snapped(low, high, current)
     try:
         flexibility = Flexibility(low, high, current)
     except InvalidStateError as error:
@@ -146,12 +153,8 @@ def states_from_inputs(
                 low = -low
             if high < 0.0:
                 high = -high
-            if not low <= current <= high:  # snap as state_from_inputs does
-                slack = SNAP_RTOL * max(low, high, 1.0)
-                if high < current <= high + slack:
-                    current = high
-                elif low - slack <= current < low:
-                    current = low
+            if not low <= current <= high:
+                current = _snapped(low, high, current)
             if low <= current <= high < _INF:  # so all are finite and >= 0
                 # + 0.0: -0.0 becomes 0.0, as in Flexibility
                 flexibility = trusted_flexibility(low + 0.0, high + 0.0, current + 0.0)

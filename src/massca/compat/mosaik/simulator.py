@@ -99,6 +99,8 @@ log = structlog.get_logger("massca.mosaik")
 _SETPOINTS = frozenset({"scale_factor", "P_target[MW]"})
 _SCALE_FACTOR_ONLY = ["scale_factor"]
 _CURRENT_OF = {band: attrgetter(f"{band}.current") for band in BANDS}
+_UNKNOWN_BAND = "production"
+"""What a unit's outputs read while its band is unknown (an input_method hook is used)."""
 
 
 @dataclass(slots=True)
@@ -179,7 +181,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self._params[unit] = entity.params
             if entity.band is None:
                 self._unbanded.add(unit)
-                self._current_of[unit] = _CURRENT_OF["production"]  # until inferred
+                self._current_of[unit] = _CURRENT_OF[_UNKNOWN_BAND]  # until inferred
             else:
                 self._set_band(unit, entity.band)
         units = [f"{self.sid}.{u}" for u in self.hierarchy.units]
@@ -367,7 +369,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._current_of[unit] = _CURRENT_OF[band]
 
     def _unit_outputs(self, eid: str, attrs: list[str], result: StepResult) -> dict[str, Any]:
-        band = self._entities[eid].band or "production"
+        band = self._entities[eid].band or _UNKNOWN_BAND
         before = getattr(self._measured[eid], band)
         after = getattr(result.targets[eid], band)
         if self._output_hook is not None:
