@@ -219,6 +219,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         else:
             self._time, self._iteration, self._converged_in_row = time, 0, 0
         iteration = self._iteration
+        # The last step's result has served its get_data: let it go before the agents
+        # replace its targets, so that they free them, as in `massca bench`. Held across
+        # the step, the shell would hold the last reference and free them itself.
+        self._result = None
         with gc_paused():  # thousands of short-lived values, no cycles (see gcpause)
             self._read_inputs(time, iteration, inputs)
         started = clock.perf_counter()
