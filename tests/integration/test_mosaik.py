@@ -97,6 +97,25 @@ def test_the_seed_scenario_runs_and_matches_the_oracle_and_replays(tmp_path) -> 
     assert report.steps == 3
 
 
+def test_a_bad_band_param_is_an_error_at_create() -> None:
+    world = mosaik.World({"MAS": LOCAL})
+    massim = world.start("MAS", step_size=STEP)
+    massim.MosaikAgents()
+    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    try:
+        for params, message in [
+            ({"min": "0"}, "create(min='0'): give a finite number of MW"),
+            ({"max": math.nan}, "create(max=nan): give a finite number of MW"),
+            ({"min": -1.0}, "create(min=-1.0): give the band's bound as a magnitude >= 0"),
+            ({"min": 3.0, "max": 2.0}, "create(min=3.0, max=2.0): min exceeds max"),
+        ]:
+            with pytest.raises(Exception) as caught:  # noqa: PT011
+                massim.MosaikAgents.create(num=1, controller=cell.eid, **params)
+            assert message in error_text(caught.value)
+    finally:
+        world.shutdown()
+
+
 def test_the_mas_runs_as_a_separate_process(tmp_path) -> None:
     log = tmp_path / "mas.jsonl"
     starter = {"cmd": f"{sys.executable} -m massca.compat.mosaik %(addr)s"}

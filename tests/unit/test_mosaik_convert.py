@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from massca.compat.mosaik.convert import infer_band, scale_factor, state_from_inputs
+from massca.compat.mosaik.convert import band_params, infer_band, scale_factor, state_from_inputs
 from massca.model import ConfigurationError, Flexibility, InvalidStateError
 
 
@@ -45,3 +45,14 @@ def test_the_band_is_inferred_from_the_source_like_the_prototype() -> None:
 def test_scale_factor_is_the_set_point_relative_to_the_present_output() -> None:
     assert scale_factor(Flexibility(0, 4, 2.0), Flexibility(0, 4, 1.0)) == 0.5
     assert scale_factor(Flexibility(0, 4, 0.0), Flexibility(0, 4, 1.0)) == 1.0
+
+
+def test_band_params_are_floats_and_a_missing_bound_is_left_out() -> None:
+    assert band_params(0, 2) == {"min": 0.0, "max": 2.0}
+    assert band_params(None, 2.5) == {"max": 2.5}
+    assert band_params(-0.0, None) == {"min": 0.0}
+    assert band_params(None, None) == {}
+    with pytest.raises(ConfigurationError, match=r"create\(max=inf\): give a finite number"):
+        band_params(0.0, math.inf)
+    with pytest.raises(ConfigurationError, match=r"create\(min=False\): give a finite number"):
+        band_params(False, 1.0)

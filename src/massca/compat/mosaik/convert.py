@@ -35,6 +35,7 @@ from massca.model.state import trusted_flexibility, trusted_state  # see states_
 __all__ = [
     "BANDS",
     "SNAP_RTOL",
+    "band_params",
     "infer_band",
     "scale_factor",
     "scale_factor_mw",
@@ -91,6 +92,28 @@ def _snapped(low: float, high: float, current: float) -> float:
     if low - slack <= current < low:
         return low
     return current
+
+
+def band_params(low: Any, high: Any) -> dict[str, float]:
+    """A unit's ``min``/``max`` params of ``create`` as floats (absent ones left out);
+    `ConfigurationError` unless each is a finite number of MW ``>= 0`` and
+    ``min <= max``, so a bad band is refused when the agent is created."""
+    params: dict[str, float] = {}
+    for name, value in (("min", low), ("max", high)):
+        if value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value):
+            raise ConfigurationError(f"create({name}={value!r}): give a finite number of MW")
+        if value < 0:
+            raise ConfigurationError(
+                f"create({name}={value!r}): give the band's bound as a magnitude >= 0 in MW "
+                "(unit='production' or 'consumption' says which way the power flows)"
+            )
+        params[name] = float(value) + 0.0
+    if params.get("min", 0.0) > params.get("max", math.inf):
+        raise ConfigurationError(f"create(min={low!r}, max={high!r}): min exceeds max")
+    return params
 
 
 def state_from_inputs(

@@ -40,6 +40,7 @@ from massca.actors.gcpause import gc_paused
 from massca.compat.mosaik.config import MasConfig
 from massca.compat.mosaik.convert import (
     BANDS,
+    band_params,
     infer_band,
     scale_factor,
     scale_factor_mw,
@@ -162,7 +163,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         if unit not in (None, "production", "consumption"):
             raise ConfigurationError(f"unit = {unit!r}: give 'production' or 'consumption'")
         parent = self._resolve(controller)
-        params = {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+        params = band_params(min, max)
         created = []
         for _ in range(num):
             if not self._entities:
