@@ -7,7 +7,7 @@ import math
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from massca.compat.mosaik.convert import state_from_inputs, states_from_inputs
+from massca.compat.mosaik.convert import band_params, state_from_inputs, states_from_inputs
 from massca.model import MasscaError
 
 values = st.one_of(
@@ -25,13 +25,31 @@ values = st.one_of(
 @example(current=2.1, low=0.0, high=2.0, band="production")  # really outside: an error
 def test_the_fast_path_gives_what_the_general_path_gives(current, low, high, band) -> None:
     data = {"current": {"src": current}, "min": {"src": low}, "max": {"src": high}}
+    assert_both_paths_agree(data, {}, band)
+
+
+bounds = st.floats(0.0, 1e6) | st.integers(0, 5) | st.none()
+
+
+@given(current=values, low=bounds, high=bounds, band=st.sampled_from(["production", "consumption"]))
+@example(current=-2.0, low=0.0, high=2.0, band="production")  # a generator's negative power
+@example(current=2.0 * (1 + 2e-16), low=0.0, high=2.0, band="consumption")  # snapped down
+def test_with_the_measurement_alone_the_band_params_give_the_same(current, low, high, band) -> None:
+    if low is not None and high is not None and low > high:
+        low, high = high, low
+    assert_both_paths_agree({"current": {"src": current}}, band_params(low, high), band)
+
+
+def assert_both_paths_agree(data: dict, params: dict, band: str) -> None:
+    """`states_from_inputs` (inlined) and `state_from_inputs` give equal states or equal
+    errors, and no negative zero."""
     try:
-        expected = state_from_inputs("u", band, data, {}, 0)
+        expected = state_from_inputs("u", band, data, params, 0)
     except MasscaError as error:
         expected = error
     into: dict = {}
     try:
-        states_from_inputs({"u": data}, {"u": band}, {"u": {}}, 0, into)
+        states_from_inputs({"u": data}, {"u": band}, {"u": params}, 0, into)
         got = into["u"]
     except MasscaError as error:
         got = error

@@ -97,6 +97,42 @@ def test_the_seed_scenario_runs_and_matches_the_oracle_and_replays(tmp_path) -> 
     assert report.steps == 3
 
 
+def test_the_prototypes_connection_takes_the_band_from_create_params(tmp_path) -> None:
+    log = tmp_path / "mas.jsonl"
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    with world.group():
+        massim = world.start("MAS", step_size=STEP, log=str(log))
+        unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    specs = [("production", [5.0, 4.0], 0.0, 6.0), ("consumption", [1.0, 2.0], 0.5, 2.5)]
+    agents = []
+    for band, profile, low, high in specs:
+        agent = massim.MosaikAgents.create(
+            num=1, controller=cell.eid, unit=band, min=low, max=high
+        )[0]
+        unit = unitsim.Unit(profile=profile)
+        world.connect(unit, agent, ("P[MW]", "current"))  # the measurement alone
+        world.connect(agent, unit, "scale_factor", weak=True)
+        agents.append(agent.eid)
+    world.run(until=2 * STEP, print_progress=False)
+    starts = [e for e in read_log(log).events if e.kind == "step_start" and e.iteration == 0]
+    measured = [[s.body["states"][a] for a in agents] for s in starts]
+    assert measured == [
+        [
+            {"production": [0.0, 6.0, 5.0], "consumption": [0.0, 0.0, 0.0]},
+            {"production": [0.0, 0.0, 0.0], "consumption": [0.5, 2.5, 1.0]},
+        ],
+        [
+            {"production": [0.0, 6.0, 4.0], "consumption": [0.0, 0.0, 0.0]},
+            {"production": [0.0, 0.0, 0.0], "consumption": [0.5, 2.5, 2.0]},
+        ],
+    ]
+    assert all(r for r in unit_sim_of(world).received.values())  # the surplus was redispatched
+    _, report = replay_file(log)
+    assert report.ok
+
+
 def test_a_bad_band_param_is_an_error_at_create() -> None:
     world = mosaik.World({"MAS": LOCAL})
     massim = world.start("MAS", step_size=STEP)

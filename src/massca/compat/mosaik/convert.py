@@ -153,9 +153,10 @@ def states_from_inputs(
     written into ``into``; units without inputs keep what ``into`` holds.
 
     The common case is inlined, since it runs once per unit per step: one source per
-    attribute, finite floats, ``min <= current <= max`` (after snapping). Those checks
-    are exactly what `Flexibility` validates, so its values are built without validating
-    them twice; anything else takes `state_from_inputs` and its precise errors.
+    attribute, ``min`` and ``max`` both from inputs or both from params (checked by
+    `band_params`), finite floats, ``min <= current <= max`` (after snapping). Those
+    checks are exactly what `Flexibility` validates, so its values are built without
+    validating them twice; anything else takes `state_from_inputs` and its precise errors.
     """
     for unit, band in bands.items():
         data = inputs.get(unit)
@@ -163,9 +164,13 @@ def states_from_inputs(
             continue
         try:
             (current,) = data["current"].values()
-            (low,) = data["min"].values()
-            (high,) = data["max"].values()
-        except (KeyError, ValueError):  # a missing attribute, or several sources
+            if len(data) == 1:  # the measurement alone, as in the prototype: band from params
+                unit_params = params[unit]
+                low, high = unit_params["min"], unit_params["max"]
+            else:
+                (low,) = data["min"].values()
+                (high,) = data["max"].values()
+        except (KeyError, ValueError):  # a missing attribute or param, several sources
             if "current" in data:
                 into[unit] = state_from_inputs(unit, band, data, params[unit], time)
             continue
