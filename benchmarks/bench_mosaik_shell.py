@@ -1,11 +1,16 @@
 """Benchmark the mosaik shell's own cost per step against the MAS step it wraps.
 
-    python benchmarks/bench_mosaik_shell.py [--cells 50] [--depth 1] [--steps 40] [--no-log]
+    python benchmarks/bench_mosaik_shell.py [--cells 50] [--depth 1] [--steps 100] [--no-log]
+                                            [--band inputs|params]
 
 A real mosaik World: one synthetic unit simulator (every unit of N CIGRE-sized cells,
 seeded states, obeying ``scale_factor`` within the time step) and the MAS created in the
 prototype's style (coordinator, cells, controllers, one agent per unit, weak
-``scale_factor`` connections). The MAS simulator is instrumented: the time inside its
+``scale_factor`` connections). A unit's band comes from its ``P_min``/``P_max`` inputs
+(``--band inputs``, the default: three connected attributes, the band changing every
+step) or, as in the prototype's scenario, only ``P[MW]`` is connected and the band is the
+``min``/``max`` params of ``create`` (``--band params``: a generator's rated 3 MW, a
+load's 2.4 MW). The MAS simulator is instrumented: the time inside its
 ``step`` and ``get_data`` minus the runtime's own step is the shell's cost (converting
 inputs and outputs, bookkeeping). Each MAS step is paired with the ``get_data`` that
 follows it; the ratio to the runtime's step is taken per MAS step and per time step (all
@@ -30,6 +35,8 @@ from massca.model import cells_hierarchy
 from massca.workload import synthetic_states
 
 STEP = 900
+RATED_MW = {"production": 3.0, "consumption": 2.4}
+"""The bands of ``--band params``: the largest output and demand `synthetic_states` makes."""
 RECORDS: list[dict[str, float]] = []
 """One per MAS step: its simulated time, the runtime's step, the shell's part of
 ``step()`` and of the ``get_data()`` that follows it (seconds)."""
@@ -116,8 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=50)
     parser.add_argument("--depth", type=int, default=1)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--no-log", action="store_true")
+    parser.add_argument("--band", choices=["inputs", "params"], default="inputs")
     args = parser.parse_args()
     sys.modules.setdefault("bench_mosaik_shell", sys.modules[__name__])
     hierarchy = cells_hierarchy(args.cells, args.depth)
@@ -142,11 +150,22 @@ def main() -> None:
             band = "production" if "gen" in node.id else "consumption"
             parent = agent_of[node.parent].eid
             if node.id in hierarchy.units:
-                agent = massim.MosaikAgents.create(num=1, controller=parent, unit=band)[0]
                 unit = unitsim.Unit(name=node.id)
-                world.connect(
-                    unit, agent, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max")
-                )
+                if args.band == "params":
+                    rated = RATED_MW[band]
+                    agent = massim.MosaikAgents.create(
+                        num=1, controller=parent, unit=band, min=0.0, max=rated
+                    )[0]
+                    world.connect(unit, agent, ("P[MW]", "current"))
+                else:
+                    agent = massim.MosaikAgents.create(num=1, controller=parent, unit=band)[0]
+                    world.connect(
+                        unit,
+                        agent,
+                        ("P[MW]", "current"),
+                        ("P_min[MW]", "min"),
+                        ("P_max[MW]", "max"),
+                    )
                 world.connect(agent, unit, "scale_factor", weak=True)
             else:
                 agent = massim.MosaikAgents.create(num=1, controller=parent)[0]
@@ -166,7 +185,7 @@ def main() -> None:
 
     print(
         f"mosaik shell, {args.cells} cells x depth {args.depth}, {len(hierarchy)} agents, "
-        f"log {'off' if args.no_log else 'on'}, {len(steps)} MAS steps "
+        f"log {'off' if args.no_log else 'on'}, band from {args.band}, {len(steps)} MAS steps "
         f"({args.steps} time steps), wall {wall:.1f} s"
     )
     print(f"  MAS step (runtime)          median {median_ms('runtime'):8.2f} ms")
