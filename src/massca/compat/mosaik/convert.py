@@ -148,9 +148,14 @@ def states_from_inputs(
     params: Mapping[str, Mapping[str, Any]],
     time: int,
     into: dict[str, State],
+    told: Mapping[str, State] | None = None,
 ) -> None:
     """`state_from_inputs` for every unit in ``bands`` that has a ``current`` input,
     written into ``into``; units without inputs keep what ``into`` holds.
+
+    ``told``: the states the units were last told to reach (the previous iteration's
+    targets). A unit that reports exactly its target, as units obeying their set-points
+    do in the same-time loop, gets that `State` again instead of an equal new one.
 
     The common case is inlined, since it runs once per unit per step: one source per
     attribute, ``min`` and ``max`` both from inputs or both from params (checked by
@@ -184,6 +189,10 @@ def states_from_inputs(
             if not low <= current <= high:
                 current = _snapped(low, high, current)
             if low <= current <= high < _INF:  # so all are finite and >= 0
+                target = told.get(unit) if told is not None else None
+                if target is not None and _is_unit_state(target, band, low, high, current):
+                    into[unit] = target
+                    continue
                 # + 0.0: -0.0 becomes 0.0, as in Flexibility
                 flexibility = trusted_flexibility(low + 0.0, high + 0.0, current + 0.0)
                 into[unit] = (
@@ -193,6 +202,21 @@ def states_from_inputs(
                 )
                 continue
         into[unit] = state_from_inputs(unit, band, data, params[unit], time)
+
+
+def _is_unit_state(state: State, band: str, low: float, high: float, current: float) -> bool:
+    """True if ``state`` equals the unit state these values make: ``band`` holds them,
+    the other band is zero."""
+    if band == "production":
+        reported, other = state.production, state.consumption
+    else:
+        reported, other = state.consumption, state.production
+    return (
+        reported.current == current
+        and reported.min == low
+        and reported.max == high
+        and other.max == 0.0  # so the other band is [0, 0] at 0
+    )
 
 
 def _read(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:

@@ -220,12 +220,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         else:
             self._time, self._iteration, self._converged_in_row = time, 0, 0
         iteration = self._iteration
-        # The last step's result has served its get_data: let it go before the agents
-        # replace its targets, so that they free them, as in `massca bench`. Held across
-        # the step, the shell would hold the last reference and free them itself.
-        self._result = None
         with gc_paused():  # thousands of short-lived values, no cycles (see gcpause)
             self._read_inputs(time, iteration, inputs)
+        # The last step's result has served get_data and the inputs: let it go before
+        # the agents replace its targets, so that they free them, as in `massca bench`.
+        # Held across the step, the shell would hold the last reference and free them.
+        self._result = None
         started = clock.perf_counter()
         result = yield self.host.step(time, iteration, self._states)
         self._steptime = clock.perf_counter() - started
@@ -366,7 +366,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         for unit in [u for u in self._unbanded if "current" in inputs.get(u, {})]:
             self._set_band(unit, infer_band(unit, list(inputs[unit]["current"])))
             self._unbanded.discard(unit)
-        states_from_inputs(inputs, self._bands, self._params, time, self._states)
+        result = self._result  # the targets the units were told in this time step, if any
+        told = result.targets if self._iteration and result is not None else None
+        states_from_inputs(inputs, self._bands, self._params, time, self._states, told)
 
     def _set_band(self, unit: str, band: str) -> None:
         self._entities[unit].band = band
