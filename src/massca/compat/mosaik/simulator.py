@@ -26,10 +26,9 @@ from __future__ import annotations
 
 import math
 import time as clock
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import partial
-from operator import attrgetter
 from typing import Any
 
 import mosaik_api_v3
@@ -39,7 +38,6 @@ from massca.actors import MODEL_POLICY, Policy
 from massca.actors.gcpause import gc_paused
 from massca.compat.mosaik.config import MasConfig
 from massca.compat.mosaik.convert import (
-    BANDS,
     band_params,
     infer_band,
     scale_factor,
@@ -99,7 +97,6 @@ META: dict[str, Any] = {
 log = structlog.get_logger("massca.mosaik")
 _SETPOINTS = frozenset({"scale_factor", "P_target[MW]"})
 _SCALE_FACTOR_ONLY = ["scale_factor"]
-_CURRENT_OF = {band: attrgetter(f"{band}.current") for band in BANDS}
 _UNKNOWN_BAND = "production"
 """What a unit's outputs read while its band is unknown (an input_method hook is used)."""
 
@@ -135,7 +132,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._closed = False
         self._output_hook: Any = None
         self._bands: dict[str, str] = {}
-        self._current_of: dict[str, Callable[[State], float]] = {}  # unit -> its band's current
         self._unbanded: set[str] = set()
         self._params: dict[str, dict[str, Any]] = {}
 
@@ -182,7 +178,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self._params[unit] = entity.params
             if entity.band is None:
                 self._unbanded.add(unit)
-                self._current_of[unit] = _CURRENT_OF[_UNKNOWN_BAND]  # until inferred
             else:
                 self._set_band(unit, entity.band)
         units = [f"{self.sid}.{u}" for u in self.hierarchy.units]
@@ -253,13 +248,18 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         silent = not self._emit_setpoints and self._output_hook is None
         plain = self._output_hook is None
         emit = self._emit_setpoints
-        measured, targets, current_of = self._measured, result.targets, self._current_of
+        measured, targets, bands = self._measured, result.targets, self._bands
         for eid, attrs in outputs.items():
-            current = current_of.get(eid)  # only units have one
-            if current is not None and plain and attrs == _SCALE_FACTOR_ONLY:
-                if emit:  # the common case, inlined
-                    factor = scale_factor_mw(current(measured[eid]), current(targets[eid]))
-                    data[eid] = {"scale_factor": factor}
+            band = bands.get(eid)  # only units have one
+            if band is not None and plain and attrs == _SCALE_FACTOR_ONLY:
+                if emit:  # the common case, inlined; plain attribute reads are fastest
+                    if band == "production":
+                        before = measured[eid].production.current
+                        after = targets[eid].production.current
+                    else:
+                        before = measured[eid].consumption.current
+                        after = targets[eid].consumption.current
+                    data[eid] = {"scale_factor": scale_factor_mw(before, after)}
                 continue
             kind = kinds.get(eid)
             if kind is None:
@@ -373,7 +373,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
     def _set_band(self, unit: str, band: str) -> None:
         self._entities[unit].band = band
         self._bands[unit] = band
-        self._current_of[unit] = _CURRENT_OF[band]
 
     def _unit_outputs(self, eid: str, attrs: list[str], result: StepResult) -> dict[str, Any]:
         band = self._entities[eid].band or _UNKNOWN_BAND
