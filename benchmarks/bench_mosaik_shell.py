@@ -38,8 +38,8 @@ STEP = 900
 RATED_MW = {"production": 3.0, "consumption": 2.4}
 """The bands of ``--band params``: the largest output and demand `synthetic_states` makes."""
 RECORDS: list[dict[str, float]] = []
-"""One per MAS step: its simulated time, the runtime's step, the shell's part of
-``step()`` and of the ``get_data()`` that follows it (seconds)."""
+"""One per MAS step: its simulated time and iteration, the runtime's step, the shell's
+part of ``step()`` and of the ``get_data()`` that follows it (seconds)."""
 
 
 class TimedMosaikAgents(MosaikAgents):
@@ -49,7 +49,14 @@ class TimedMosaikAgents(MosaikAgents):
         started = time_now()
         result = yield from super().step(time, inputs, max_advance)
         total = time_now() - started
-        RECORDS.append({"time": time, "runtime": self._steptime, "shell": total - self._steptime})
+        RECORDS.append(
+            {
+                "time": time,
+                "iteration": self._iteration,
+                "runtime": self._steptime,
+                "shell": total - self._steptime,
+            }
+        )
         return result
 
     def get_data(self, outputs: Any) -> Any:
@@ -174,27 +181,38 @@ def main() -> None:
         world.run(until=args.steps * STEP, print_progress=False)
         wall = time.perf_counter() - started
     steps = [r for r in RECORDS if "get_data" in r]
-    per_time: dict[int, list[float]] = {}
     for r in steps:
-        shell, runtime = per_time.setdefault(r["time"], [0.0, 0.0]), r["runtime"]
-        shell[0] += r["shell"] + r["get_data"]
-        shell[1] += runtime
-
-    def median_ms(key: str) -> float:
-        return statistics.median(r[key] for r in steps) * 1e3
-
+        r["shell+get_data"] = r["shell"] + r["get_data"]
     print(
         f"mosaik shell, {args.cells} cells x depth {args.depth}, {len(hierarchy)} agents, "
         f"log {'off' if args.no_log else 'on'}, band from {args.band}, {len(steps)} MAS steps "
         f"({args.steps} time steps), wall {wall:.1f} s"
     )
-    print(f"  MAS step (runtime)          median {median_ms('runtime'):8.2f} ms")
-    print(f"  shell in step()             median {median_ms('shell'):8.2f} ms")
-    print(f"  shell in get_data()         median {median_ms('get_data'):8.2f} ms")
-    ratios = [(r["shell"] + r["get_data"]) / r["runtime"] for r in steps]
+    print(f"  MAS step (runtime)          median {median_ms(steps, 'runtime'):8.2f} ms")
+    print(f"  shell in step()             median {median_ms(steps, 'shell'):8.2f} ms")
+    print(f"  shell in get_data()         median {median_ms(steps, 'get_data'):8.2f} ms")
+    ratios = [r["shell+get_data"] / r["runtime"] for r in steps]
     print(f"  shell / MAS, per MAS step   median {statistics.median(ratios):8.1%}")
-    per_step = [shell / runtime for shell, runtime in per_time.values()]
-    print(f"  shell / MAS, per time step  median {statistics.median(per_step):8.1%}")
+    sums: dict[int, list[float]] = {}  # time -> [shell, runtime] over its iterations
+    for r in steps:
+        shell_and_runtime = sums.setdefault(r["time"], [0.0, 0.0])
+        shell_and_runtime[0] += r["shell+get_data"]
+        shell_and_runtime[1] += r["runtime"]
+    per_time = [shell / runtime for shell, runtime in sums.values()]
+    print(f"  shell / MAS, per time step  median {statistics.median(per_time):8.1%}")
+    print("  by iteration (medians): MAS step, shell in step() + get_data(), ratio")
+    for iteration in sorted({r["iteration"] for r in steps}):
+        of = [r for r in steps if r["iteration"] == iteration]
+        ratio = statistics.median(r["shell+get_data"] / r["runtime"] for r in of)
+        print(
+            f"    iteration {iteration}: {len(of):4d} steps {median_ms(of, 'runtime'):8.2f} ms"
+            f" {median_ms(of, 'shell+get_data'):8.2f} ms {ratio:8.1%}"
+        )
+
+
+def median_ms(records: list[dict[str, float]], key: str) -> float:
+    """The median of ``key`` over ``records``, in ms."""
+    return statistics.median(r[key] for r in records) * 1e3
 
 
 if __name__ == "__main__":
