@@ -128,7 +128,8 @@ def test_the_prototypes_connection_takes_the_band_from_create_params(tmp_path) -
             {"production": [0.0, 0.0, 0.0], "consumption": [0.5, 2.5, 2.0]},
         ],
     ]
-    assert all(r for r in unit_sim_of(world).received.values())  # the surplus was redispatched
+    received = unit_sim_of(world).received.values()
+    assert all({t for t, _ in r} == {0, STEP} for r in received)  # a set-point every step
     _, report = replay_file(log)
     assert report.ok
 
