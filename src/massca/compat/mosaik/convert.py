@@ -120,17 +120,20 @@ def state_from_inputs(
     agent: str,
     band: str,
     inputs: Mapping[str, Mapping[str, Any]],
-    params: Mapping[str, Any],
+    params: Mapping[str, float],
     time: int,
 ) -> State:
-    """A unit's state from its mosaik inputs (see the module docstring); the general
-    path, with an error naming the unit, the attribute, the source and the time for
-    every bad value (`states_from_inputs` inlines the common case)."""
+    """A unit's state from its mosaik inputs and its `band_params` (see the module
+    docstring); the general path, with an error naming the unit, the attribute, the
+    source and the time for every bad value (`states_from_inputs` inlines the common
+    case)."""
     current = _read(agent, "current", inputs["current"], time)
-    low = _read(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min")
-    high = _read(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max")
-    low = current if low is None else float(low)
-    high = current if high is None else float(high)
+    low = (
+        _read(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min", current)
+    )
+    high = (
+        _read(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max", current)
+    )
     if not low <= current <= high:
         current = _snapped(low, high, current)
     try:
@@ -145,7 +148,7 @@ def state_from_inputs(
 def states_from_inputs(
     inputs: Mapping[str, Mapping[str, Mapping[str, Any]]],
     bands: Mapping[str, str],
-    params: Mapping[str, Mapping[str, Any]],
+    params: Mapping[str, Mapping[str, float]],
     time: int,
     into: dict[str, State],
     told: Mapping[str, State] | None = None,

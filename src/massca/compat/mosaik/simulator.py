@@ -105,7 +105,7 @@ _UNKNOWN_BAND = "production"
 class _Entity:
     eid: str
     parent: str | None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, float] = field(default_factory=dict)  # from band_params
     band: str | None = None
 
 
@@ -133,7 +133,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._output_hook: Any = None
         self._bands: dict[str, str] = {}
         self._unbanded: set[str] = set()
-        self._params: dict[str, dict[str, Any]] = {}
+        self._params: dict[str, dict[str, float]] = {}
 
     # -- mosaik API --------------------------------------------------------------------
 
