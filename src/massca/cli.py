@@ -11,6 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -102,7 +103,6 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def _run(args: argparse.Namespace) -> int:
     from datetime import datetime
-    from pathlib import Path
 
     from massca.scenario import ScenarioConfig, read_config_file, run_scenario
 
@@ -160,11 +160,8 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_INTERRUPTED if summary.stopped else 0
 
 
-def _where_it_stopped(out: object) -> str:
+def _where_it_stopped(folder: Path) -> str:
     """From a failed run's ``summary.json``: how far it got, and where the results are."""
-    from pathlib import Path
-
-    folder = Path(str(out))
     try:
         summary = json.loads((folder / "summary.json").read_text())
     except (OSError, ValueError):
@@ -218,8 +215,6 @@ def _add_scale(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _scale(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from massca.scenario.scale import run_sweep
 
     rows = run_sweep(
