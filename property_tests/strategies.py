@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 from hypothesis import strategies as st
 
 from massca.model import (
+    BETWEEN_CELLS,
+    WITHIN_CELL,
+    ZERO_FLEXIBILITY,
     ExchangeLimits,
     Flexibility,
     Hierarchy,
@@ -14,6 +18,8 @@ from massca.model import (
     NodeKind,
     Resource,
     State,
+    StepConfig,
+    Strategy,
 )
 
 MW = st.floats(min_value=0.0, max_value=1e4, allow_nan=False, allow_infinity=False)
@@ -120,3 +126,57 @@ def malformed(draw: st.DrawFn) -> tuple[str, tuple[Node, ...], str]:
     cell = draw(st.sampled_from(hierarchy.cells))
     nodes += [Node("zz-cell", NodeKind.CELL, cell), Node("zz-u", NodeKind.UNIT, "zz-cell")]
     return mutation, tuple(nodes), "cell 'zz-cell' hangs under cell"
+
+
+interface_limits = st.builds(
+    ExchangeLimits,
+    st.one_of(MW, st.just(float("inf"))),
+    st.one_of(MW, st.just(float("inf"))),
+)
+
+
+def with_cells_near_balance(
+    draw: st.DrawFn, hierarchy: Hierarchy, states: dict[str, State], tolerance: float
+) -> dict[str, State]:
+    """``states`` with some cells set within a few tolerances of balance: one unit of each
+    such cell is replaced by one that (nearly) cancels the rest of the cell."""
+    states = dict(states)
+    offsets = [0.0, 0.5, 1.0, 2.0, -0.5, -1.0, -2.0]
+    for cell in hierarchy.cells:
+        if not draw(st.booleans()):
+            continue
+        first, *others = hierarchy.units_below(cell)
+        rest = math.fsum(states[u].balance for u in others)
+        wanted = draw(st.sampled_from(offsets)) * max(tolerance, 1e-12) - rest
+        room = draw(MW)
+        if wanted >= 0:
+            states[first] = State(Flexibility(0.0, wanted + room, wanted), ZERO_FLEXIBILITY)
+        else:
+            states[first] = State(ZERO_FLEXIBILITY, Flexibility(0.0, -wanted + room, -wanted))
+    return states
+
+
+@st.composite
+def built_in_strategies(draw: st.DrawFn, hierarchy: Hierarchy) -> Strategy:
+    """A built-in pair of strategies; merit gets levels 0, 1 or 2 per unit."""
+    between = draw(st.sampled_from(BETWEEN_CELLS))
+    within = draw(st.sampled_from(WITHIN_CELL))
+    priorities = None
+    if within == "merit":
+        priorities = {u: draw(st.sampled_from([0.0, 1.0, 2.0])) for u in hierarchy.units}
+    return Strategy.of(between, within, priorities=priorities)
+
+
+@st.composite
+def step_cases(
+    draw: st.DrawFn, strategy: Strategy | None = None
+) -> tuple[Hierarchy, dict[str, State], StepConfig, Strategy]:
+    """A tree, unit states (some cells near balance), a config with cell interfaces, and
+    a built-in strategy (or ``strategy``)."""
+    hierarchy, states = draw(hierarchy_with_states())
+    tolerance = draw(tolerances)
+    if draw(st.booleans()):
+        states = with_cells_near_balance(draw, hierarchy, states, tolerance)
+    interfaces = {c: draw(interface_limits) for c in hierarchy.cells if draw(st.booleans())}
+    config = StepConfig(draw(limits), tolerance, draw(merit_orders), interfaces)
+    return hierarchy, states, config, strategy or draw(built_in_strategies(hierarchy))

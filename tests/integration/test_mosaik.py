@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import math
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 
 from massca.actors import config_from_json, replay_file
 from massca.compat.mosaik.convert import scale_factor
+from massca.compat.mosaik.hooks import hooked_aggregation, hooked_strategy
 from massca.log import read_log
 from massca.model import Flexibility, LogFormatError, State, reference_step
 
@@ -282,66 +284,134 @@ def test_a_unit_that_ignores_its_set_point_fails_convergence_naming_the_time(tmp
     assert "last system balance 3 MW" in text
 
 
-def test_the_seed_hooks_are_called_with_the_seed_signatures(tmp_path) -> None:
-    calls: dict[str, int] = {}
+def band(low: float, high: float, current: float) -> dict[str, float]:
+    return {"min": low, "max": high, "current": current}
+
+
+ZERO = band(0.0, 0.0, 0.0)
+
+
+def test_the_seed_hooks_get_their_real_arguments_and_their_decisions_reach_the_units(
+    tmp_path,
+) -> None:
+    calls: dict[str, list] = {"initialize": [], "finalize": [], "aggregation": [], "execute": []}
     log = tmp_path / "mas.jsonl"
 
-    def count(name):
-        calls[name] = calls.get(name, 0) + 1
-
     def initialize(**kwargs):
-        count("initialize")
-        assert len(kwargs["hierarchy"].units) == 5
+        calls["initialize"].append(kwargs)
 
     def finalize(**kwargs):
-        count("finalize")
+        calls["finalize"].append(kwargs)
 
     def aggregation_method(aeid, aid, requested_states, current_state, **kwargs):
-        count("aggregation_method")
-        total = {
-            band: {"min": 0.0, "max": 0.0, "current": 0.0} for band in ("production", "consumption")
-        }
+        calls["aggregation"].append((aeid, aid, copy.deepcopy(requested_states), current_state))
+        total = copy.deepcopy(current_state)  # the prototype's default: add into it
         for state in requested_states.values():
-            for band, values in total.items():
+            for name, values in total.items():
                 for key in values:
-                    values[key] += state[band][key]
+                    values[key] += state[name][key]
         return total
 
-    def execute_method(current_state, requested_states, config, **kwargs):
-        count("execute_method")
-        from massca.model import plan
-
-        return plan(
-            State(
-                Flexibility(**current_state["production"]),
-                Flexibility(**current_state["consumption"]),
-            )
+    def execute_method(aeid, aid, instruction, current_state, requested_states, **params):
+        calls["execute"].append(
+            (aeid, aid, instruction, current_state, copy.deepcopy(requested_states), params)
         )
+        targets = copy.deepcopy(requested_states)
+        if instruction is None:  # the coordinator: an oversupplied cell curtails its surplus
+            for state in targets.values():
+                surplus = state["production"]["current"] - state["consumption"]["current"]
+                room = state["production"]["current"] - state["production"]["min"]
+                state["production"]["current"] -= max(0.0, min(surplus, room))
+        else:  # a controller: its first producing child takes the whole change
+            change = instruction["production"]["current"] - current_state["production"]["current"]
+            for state in targets.values():
+                if state["production"]["max"] > 0:
+                    state["production"]["current"] += change
+                    break
+        return True, targets, instruction  # the prototype's (ok, instructions, state)
 
-    def output_method(aeid, aid, attrs, current_state, converged, **kwargs):
-        count("output_method")
-        band = "production" if "scale_factor" in current_state["production"] else "consumption"
-        return {} if converged else {"scale_factor": current_state[band]["scale_factor"]}
-
-    world, _, _ = world_with(
+    world, _, entities = world_with(
         LOCAL,
         log=str(log),
         initialize=initialize,
         finalize=finalize,
         states_agg_method=aggregation_method,
         execute_method=execute_method,
-        output_method=output_method,
     )
-    world.run(until=2 * STEP, print_progress=False)
+    world.run(until=STEP, print_progress=False)
     world.shutdown()
-    assert calls["initialize"] == 1
-    assert calls["finalize"] == 1
-    assert calls["aggregation_method"] > 0
-    assert calls["execute_method"] == 4  # two iterations per time step
-    assert calls["output_method"] > 0
-    assert all(len(r) >= 2 for r in unit_sim_of(world).received.values())
-    with pytest.raises(LogFormatError, match="recorded with the policy 'aggregation_method="):
+    assert len(calls["initialize"]) == 1
+    assert len(calls["initialize"][0]["hierarchy"].units) == 5
+    assert len(calls["finalize"]) == 1
+
+    # coordinator MosaikAgent; cells Agent_1 (units 5-7) and Agent_2 -> 3 -> 4 (units 8, 9)
+    cell_a = {"production": band(0.0, 5.0, 5.0), "consumption": band(1.6, 2.4, 2.0)}
+    cell_b = {"production": ZERO, "consumption": band(2.0, 4.0, 4.0)}
+    aggregated = {(aeid, aid, tuple(states)) for aeid, aid, states, _ in calls["aggregation"]}
+    assert aggregated == {
+        ("Agent_1", "Agent_1", ("Agent_5", "Agent_6", "Agent_7")),
+        ("Agent_4", "Agent_4", ("Agent_8", "Agent_9")),
+        ("Agent_3", "Agent_3", ("Agent_4",)),
+        ("Agent_2", "Agent_2", ("Agent_3",)),
+        ("MosaikAgent", "MosaikAgent", ("Agent_1", "Agent_2")),
+    }
+    assert all(own == {"production": ZERO, "consumption": ZERO} for *_, own in calls["aggregation"])
+    first = {call[0]: call for call in calls["aggregation"][:5]}
+    assert first["Agent_1"][2] == {
+        "Agent_5": {"production": band(0.0, 5.0, 5.0), "consumption": ZERO},
+        "Agent_6": {"production": ZERO, "consumption": band(0.8, 1.2, 1.0)},
+        "Agent_7": {"production": ZERO, "consumption": band(0.8, 1.2, 1.0)},
+    }
+    assert first["MosaikAgent"][2] == {"Agent_1": cell_a, "Agent_2": cell_b}
+
+    coordinator, *controllers = calls["execute"][:5]  # time 0, first iteration
+    assert coordinator[:3] == ("MosaikAgent", "MosaikAgent", None)
+    assert coordinator[3] == {"production": band(0.0, 5.0, 5.0), "consumption": band(3.6, 6.4, 6.0)}
+    assert coordinator[4] == {"Agent_1": cell_a, "Agent_2": cell_b}
+    assert coordinator[5] == {"state_dict": None}
+    by_agent = {call[0]: call for call in controllers}
+    assert set(by_agent) == {"Agent_1", "Agent_2", "Agent_3", "Agent_4"}
+    aeid, aid, instruction, own, children, _ = by_agent["Agent_1"]
+    assert (aeid, aid, own) == ("Agent_1", "Agent_1", cell_a)
+    assert instruction == {"production": band(0.0, 5.0, 2.0), "consumption": band(1.6, 2.4, 2.0)}
+    assert set(children) == {"Agent_5", "Agent_6", "Agent_7"}
+    assert tuple(by_agent["Agent_3"][4]) == ("Agent_4",)
+    assert by_agent["Agent_4"][2] == {"production": ZERO, "consumption": band(2.0, 4.0, 4.0)}
+
+    received = unit_sim_of(world).received
+    generator = entities["units"][0].eid
+    assert received[generator][0] == (0, pytest.approx(0.4))  # 5 MW curtailed to 2 MW
+    assert all(
+        factor == 1.0 for unit, r in received.items() if unit != generator for _, factor in r
+    )
+
+    with pytest.raises(LogFormatError, match=r"user's strategy.*execute_method="):
         replay_file(log)
+    strategy = hooked_strategy(execute_method)
+    with pytest.raises(LogFormatError, match="aggregation 'aggregation_method="):
+        replay_file(log, strategy=strategy)
+    _, report = replay_file(log, strategy, hooked_aggregation(aggregation_method))
+    assert report.ok
+    assert report.steps == 1
+
+
+def test_output_method_gets_the_target_and_its_values_go_to_mosaik() -> None:
+    seen = []
+
+    def output_method(aeid, aid, attrs, current_state, converged, **kwargs):
+        seen.append((aeid, converged, current_state))
+        band_name = "production" if "scale_factor" in current_state["production"] else "consumption"
+        return {} if converged else {"scale_factor": current_state[band_name]["scale_factor"]}
+
+    world, _, entities = world_with(LOCAL, output_method=output_method)
+    world.run(until=STEP, print_progress=False)
+    world.shutdown()
+    units = {a.eid for a in entities["agents"]}
+    assert {aeid for aeid, _, _ in seen} == units
+    assert any(converged for _, converged, _ in seen)
+    generator = entities["units"][0].eid
+    # cellular: cell A (+3 MW) curtails its generator from 5 to 2 MW
+    assert unit_sim_of(world).received[generator][0] == (0, pytest.approx(0.4))
 
 
 def test_mosaik_and_the_alias_package_import_side_by_side() -> None:

@@ -101,7 +101,7 @@ def test_a_log_of_another_format_version_is_refused(tmp_path) -> None:
         return lines
 
     rewrite(path, bump)
-    with pytest.raises(LogFormatError, match="format version 99, but this massca reads version 2"):
+    with pytest.raises(LogFormatError, match="format version 99, but this massca reads version 3"):
         read_log(path)
 
 

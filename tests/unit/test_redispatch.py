@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np  # a dependency of pandapower; the model itself never imports it
+import orjson
 import pytest
 
 from massca.model import (
@@ -13,7 +15,9 @@ from massca.model import (
     Instruction,
     Plan,
     Resource,
+    Share,
     State,
+    StepConfig,
     apply,
     decompose,
     instruction_for,
@@ -56,16 +60,16 @@ def test_a_balanced_cell_gets_no_change_and_its_residual_goes_to_the_grid() -> N
     result = plan(cell, tolerance=1e-6)
     assert (result.production_delta, result.consumption_delta) == (0.0, 0.0)
     assert math.isclose(result.exchange, 1e-7, rel_tol=1e-6)
-    assert instruction_for(result, cell) is not None
-    assert instruction_for(result, cell).is_no_change
+    assert instruction_for(
+        Share(result.production_delta, result.consumption_delta), cell
+    ).is_no_change
 
 
 def test_an_instruction_is_a_fraction_of_headroom_applied_to_every_child() -> None:
     a = State.of(production=(0.0, 4.0, 4.0))
     b = State.of(production=(0.0, 2.0, 2.0))
     parent = State.of(production=(0.0, 6.0, 6.0), consumption=(0.0, 0.0, 0.0))
-    parent_plan = Plan(6.0, -3.0, 0.0, 0.0, 0.0)
-    instruction = instruction_for(parent_plan, parent)
+    instruction = instruction_for(Share(production=-3.0), parent)
     assert instruction == Instruction(production=-0.5)
     targets = decompose(instruction, {"a": a, "b": b})
     assert targets["a"].production.current == 2.0
@@ -83,7 +87,7 @@ def test_full_fractions_land_exactly_on_the_band_edges() -> None:
 def test_a_delta_beyond_the_reported_headroom_is_infeasible() -> None:
     s = State.of(production=(0.0, 1.0, 0.5))
     with pytest.raises(InfeasibleRedispatchError, match=r"cannot raise production by 2.0 MW"):
-        instruction_for(Plan(-2.0, 2.0, 0.0, 0.0, 0.0), s)
+        instruction_for(Share(production=2.0), s)
 
 
 @pytest.mark.parametrize("fraction", [1.5, -1.01, float("nan")])
@@ -98,3 +102,22 @@ def test_merit_orders_and_limits_are_validated() -> None:
     with pytest.raises(ConfigurationError, match="export_max = -1"):
         ExchangeLimits(export_max=-1.0)
     assert SEED_MERIT_ORDER[0] is Resource.PRODUCTION
+
+
+def test_a_merit_order_given_as_names_plans_as_its_members_do() -> None:
+    cell = State.of(production=(0.0, 10.0, 8.0), consumption=(3.0, 3.0, 3.0))  # +5 MW
+    names = ("production", "consumption", "exchange")
+    assert plan(cell, merit_order=names) == plan(cell) == Plan(5.0, -5.0, 0.0, 0.0, 0.0)
+    assert StepConfig(merit_order=names).merit_order == SEED_MERIT_ORDER
+    with pytest.raises(ConfigurationError, match="exactly once"):
+        plan(cell, merit_order=("production", "consumption", "export"))
+
+
+def test_numpy_numbers_become_plain_floats_that_the_log_can_write() -> None:
+    band = State.of(production=(np.float64(0.0), np.float64(2.0), np.float32(1.5))).production
+    limits = ExchangeLimits(np.float64(1.0), np.int64(2))
+    values = (band.min, band.max, band.current, limits.import_max, limits.export_max)
+    assert all(type(v) is float for v in values)
+    assert orjson.dumps(values) == b"[0.0,2.0,1.5,1.0,2.0]"
+    assert type(Instruction(np.float64(0.5)).production) is float
+    assert type(StepConfig(tolerance=np.float64(1e-6)).tolerance) is float

@@ -1,4 +1,4 @@
-"""The reference step on concrete trees."""
+"""The reference step on concrete trees, for each built-in strategy."""
 
 import pytest
 
@@ -9,10 +9,13 @@ from massca.model import (
     Resource,
     State,
     StepConfig,
+    Strategy,
     cells_hierarchy,
     reference_step,
 )
 from massca.workload import synthetic_states
+
+GLOBAL = Strategy.of("global")
 
 
 def two_cells():
@@ -26,32 +29,62 @@ def two_cells():
     return h, states
 
 
-def test_cells_are_classified_and_the_system_surplus_is_curtailed() -> None:
+def test_global_curtails_the_system_surplus_in_every_cell_alike() -> None:
     h, states = two_cells()
-    result = reference_step(h, states)
+    result = reference_step(h, states, strategy=GLOBAL)
     assert result.balances == {"cell-0": Balance.OVERSUPPLIED, "cell-1": Balance.UNDERSUPPLIED}
     assert result.aggregates["coordinator"].balance == 1.0
     assert result.plan.production_delta == -1.0
-    # one sixth of each generator's downward headroom
+    # one sixth of each generator's downward headroom: the deficit cell curtails too
     assert result.targets["cell-0.gen-0"].production.current == pytest.approx(5.0 - 5.0 / 6)
     assert result.targets["cell-1.gen-0"].production.current == pytest.approx(1.0 - 1.0 / 6)
     assert result.targets["cell-0.load-0"] == states["cell-0.load-0"]
+    # the residuals net between the cells: cell-0 exports to cell-1
+    cell_0, cell_1 = result.cells["cell-0"].plan, result.cells["cell-1"].plan
+    assert cell_0.exchange == pytest.approx(3.0 - 5.0 / 6)
+    assert cell_1.exchange == pytest.approx(-(3.0 - 5.0 / 6))
+    assert (cell_0.grid, cell_1.grid, cell_0.unresolved) == pytest.approx((0, 0, 0), abs=1e-12)
     assert not result.converged
 
 
-def test_applying_the_targets_converges_on_the_next_iteration() -> None:
+def test_cellular_balances_each_cell_itself_and_imports_only_the_rest() -> None:
     h, states = two_cells()
-    first = reference_step(h, states)
-    second = reference_step(h, dict(first.targets))
+    result = reference_step(h, states)  # cellular is the default
+    surplus, deficit = result.cells["cell-0"], result.cells["cell-1"]
+    assert surplus.plan.production_delta == -3.0  # curtails its own surplus
+    assert (surplus.plan.exchange, surplus.plan.grid) == (0.0, 0.0)
+    assert surplus.balance is Balance.BALANCED
+    assert deficit.plan.consumption_delta == -1.0  # sheds what it can ...
+    assert deficit.plan.grid == -1.0  # ... and imports the rest
+    assert deficit.balance is Balance.UNDERSUPPLIED
+    assert result.targets["cell-1.gen-0"] == states["cell-1.gen-0"]  # never curtailed
+    assert result.plan.exchange == -1.0
+
+
+def test_cell_interfaces_limit_what_cells_exchange_and_the_rest_is_unresolved() -> None:
+    h, states = two_cells()
+    config = StepConfig(interfaces={"cell-1": ExchangeLimits(import_max=0.25)})
+    result = reference_step(h, states, config)
+    deficit = result.cells["cell-1"].plan
+    assert (deficit.grid, deficit.unresolved) == (-0.25, -0.75)
+    with pytest.raises(ConfigurationError, match="interfaces name 1 id"):
+        reference_step(h, states, StepConfig(interfaces={"cell-9": ExchangeLimits()}))
+
+
+@pytest.mark.parametrize("between", ["global", "cellular", "optimal"])
+def test_applying_the_targets_converges_on_the_next_iteration(between) -> None:
+    h, states = two_cells()
+    strategy = Strategy.of(between)
+    first = reference_step(h, states, strategy=strategy)
+    second = reference_step(h, dict(first.targets), strategy=strategy)
     assert second.converged
-    assert abs(second.aggregates["coordinator"].balance) <= 1e-6
 
 
 def test_grid_limits_and_merit_order_reach_the_plan() -> None:
     h, states = two_cells()
     export_first = (Resource.EXCHANGE, Resource.PRODUCTION, Resource.CONSUMPTION)
     config = StepConfig(limits=ExchangeLimits(export_max=0.25), merit_order=export_first)
-    result = reference_step(h, states, config)
+    result = reference_step(h, states, config, GLOBAL)
     assert result.plan.exchange == 0.25  # the grid takes what it can, first
     assert result.plan.production_delta == -0.75  # production sheds the rest
 

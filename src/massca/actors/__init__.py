@@ -6,11 +6,11 @@ only deliver and record.
 """
 
 from massca.actors.agents import (
-    MODEL_POLICY,
+    MODEL_AGGREGATION,
     Agent,
+    Aggregation,
     ControllerAgent,
     CoordinatorAgent,
-    Policy,
     UnitAgent,
     build_agents,
 )
@@ -21,12 +21,12 @@ from massca.actors.runtime import DEFAULT_TIMEOUT, NativeRuntime, Runtime
 
 __all__ = [
     "DEFAULT_TIMEOUT",
-    "MODEL_POLICY",
+    "MODEL_AGGREGATION",
     "Agent",
+    "Aggregation",
     "ControllerAgent",
     "CoordinatorAgent",
     "NativeRuntime",
-    "Policy",
     "ProtocolCodec",
     "Runtime",
     "UnitAgent",

@@ -10,10 +10,14 @@ Fan-out (a request or an instruction to all children, the coordinator's update t
 units) is one multicast message to the receivers in canonical order; fan-in (answers,
 confirmations) is one message per sender.
 
-Every agent tracks whom it still waits for in the current phase (`awaiting`), so a
-runtime whose step stalls can name the agents that did not answer. A message that does
-not fit the protocol (an answer nobody asked for, a second answer) raises
-`ProtocolError`; the runtime turns it into an `AgentError` naming agent and step.
+Every decision is the model's, made by the agent the cell concept puts it with (the
+step's `massca.model.Strategy`): a cell controller makes its cell's own proposal, every
+controller divides its order among its children, the coordinator decides between the
+cells from what they report. Every agent tracks whom it still waits for in the current
+phase (`awaiting`), so a runtime whose step stalls can name the agents that did not
+answer. A message that does not fit the protocol (an answer nobody asked for, a second
+answer) raises `ProtocolError`; the runtime turns it into an `AgentError` naming agent and
+step.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from massca.actors.messages import (
     DONE,
     REQUEST,
     Answer,
+    CellOrders,
     Confirm,
     Done,
     Message,
@@ -40,27 +45,32 @@ from massca.actors.messages import (
 from massca.log.events import ENVIRONMENT
 from massca.model import (
     Balance,
+    CellResult,
+    CellView,
     ConfigurationError,
+    Dispatch,
     Hierarchy,
-    Instruction,
+    Levels,
     NodeKind,
-    Plan,
+    Order,
     ProtocolError,
     State,
     StepConfig,
+    Strategy,
     aggregate,
-    apply,
+    apply_order,
     classify,
-    decide,
+    merge_levels,
 )
+from massca.model.dispatch import cell_results
 
 __all__ = [
-    "MODEL_POLICY",
+    "MODEL_AGGREGATION",
     "Agent",
+    "Aggregation",
     "ControllerAgent",
     "CoordinatorAgent",
     "Handler",
-    "Policy",
     "Send",
     "UnitAgent",
     "build_agents",
@@ -71,26 +81,26 @@ Send = Callable[[str, "str | tuple[str, ...]", Any], None]
 multicast (one message, one log event, delivered to each receiver in that order)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Policy:
-    """The two decisions an agent makes that a user may replace (the prototype's
-    ``aggregation_method`` and ``execute_method`` hooks).
+def _model_combine(agent: str, children: Mapping[str, State]) -> State:
+    return aggregate(children.values())
 
-    ``aggregate(states) -> State`` combines children's states (they come in canonical
-    order); ``decide(system, cells, config) -> (Plan, Instruction)`` is the coordinator's
-    redispatch decision for the aggregated ``system`` state, with each cell's state at
-    hand. ``name`` is recorded in the log's header; replay needs the same policy.
+
+@dataclass(frozen=True, slots=True)
+class Aggregation:
+    """How a parent combines its children's states: the model's `aggregate`, or a user
+    hook (the prototype's ``aggregation_method``).
+
+    ``combine(agent, children)`` gets the parent's id and its children's states keyed by
+    id, in canonical order, and returns the parent's state. ``name`` is recorded in the
+    log's header; replaying such a log needs the same aggregation.
     """
 
     name: str = "model"
-    aggregate: Callable[[list[State]], State] = aggregate
-    decide: Callable[[State, Mapping[str, State], StepConfig], tuple[Plan, Instruction]] = (
-        lambda system, cells, config: decide(system, config)
-    )
+    combine: Callable[[str, Mapping[str, State]], State] = _model_combine
 
 
-MODEL_POLICY = Policy()
-"""The default: `massca.model.aggregate` and `massca.model.decide`."""
+MODEL_AGGREGATION = Aggregation()
+"""The default: `massca.model.aggregate` in canonical order."""
 
 
 Handler = Callable[[Any, str, Any], None]
@@ -149,28 +159,42 @@ class _Parent(Agent):
     """An agent that asks its children and waits for each of them (controllers and the
     coordinator): `awaiting` lists who has not answered in the current phase."""
 
-    __slots__ = ("_answers", "_outstanding", "aggregate")
+    __slots__ = ("_answers", "_combine", "_outstanding", "aggregate", "children")
 
-    def __init__(self, agent_id: str, send: Send) -> None:
+    def __init__(
+        self, agent_id: str, children: tuple[str, ...], send: Send, aggregation: Aggregation
+    ) -> None:
         super().__init__(agent_id, send)
+        self.children = children  # canonical order
+        self._combine = aggregation.combine
         self.aggregate: State | None = None
-        self._answers: dict[str, State] = {}
+        self._answers: dict[str, Answer] = {}
         self._outstanding: set[str] = set()
 
     def awaiting(self) -> tuple[str, ...]:
         return tuple(sorted(self._outstanding))
 
+    def _take_answer(self, sender: str, message: Answer) -> bool:
+        """Record a child's answer; True once every child has answered."""
+        _expect(self._outstanding, sender, self.id, "answer")
+        self._answers[sender] = message
+        return not self._outstanding
+
 
 class UnitAgent(Agent):
-    """Holds one unit's measured state; answers with it and applies instructions to it."""
+    """Holds one unit's measured state; answers with it and carries out its orders.
+    ``level`` is the unit's merit level (used by merit orders only)."""
 
-    __slots__ = ("coordinator", "parent", "state", "target")
+    __slots__ = ("coordinator", "level", "parent", "state", "target")
     handles = (Update, Request, Redispatch)
 
-    def __init__(self, agent_id: str, parent: str, coordinator: str, send: Send) -> None:
+    def __init__(
+        self, agent_id: str, parent: str, coordinator: str, send: Send, level: float = 0.0
+    ) -> None:
         super().__init__(agent_id, send)
         self.parent = parent
         self.coordinator = coordinator
+        self.level = level
         self.state: State | None = None
         self.target: State | None = None
 
@@ -187,15 +211,27 @@ class UnitAgent(Agent):
     def on_redispatch(self, sender: str, message: Redispatch) -> None:
         if self.state is None:
             raise ProtocolError(f"unit {self.id!r} got an instruction before any update")
-        self.target = apply(message.instruction, self.state)
+        self.target = apply_order(message.order, self.state, self.level)
         self._send(self.id, self.parent, DONE)
 
 
 class ControllerAgent(_Parent):
-    """A cell controller or an intermediate controller: aggregates up, forwards down."""
+    """A cell controller or an intermediate controller: aggregates up, divides its order
+    among its children down (the within-cell strategy). A cell controller also makes the
+    cell's own proposal (the between-cells strategy) and takes its part of the
+    coordinator's decision."""
 
-    __slots__ = ("_combine", "children", "parent")
-    handles = (Request, Answer, Redispatch, Done)
+    __slots__ = (
+        "_between",
+        "_config",
+        "_states",
+        "_unit_levels",
+        "_within",
+        "is_cell",
+        "levels",
+        "parent",
+    )
+    handles = (Request, Answer, CellOrders, Redispatch, Done)
 
     def __init__(
         self,
@@ -203,12 +239,22 @@ class ControllerAgent(_Parent):
         parent: str,
         children: tuple[str, ...],
         send: Send,
-        policy: Policy = MODEL_POLICY,
+        *,
+        is_cell: bool,
+        config: StepConfig,
+        strategy: Strategy,
+        unit_levels: Mapping[str, float],
+        aggregation: Aggregation = MODEL_AGGREGATION,
     ):
-        super().__init__(agent_id, send)
-        self._combine = policy.aggregate
+        super().__init__(agent_id, children, send, aggregation)
         self.parent = parent
-        self.children = children  # canonical order
+        self.is_cell = is_cell
+        self._config = config
+        self._between = strategy.between
+        self._within = strategy.within
+        self._unit_levels = unit_levels  # merit level of each unit child, if levels are used
+        self._states: dict[str, State] = {}
+        self.levels: Levels | None = None
 
     def on_request(self, sender: str, message: Request) -> None:
         self._answers = {}
@@ -216,16 +262,46 @@ class ControllerAgent(_Parent):
         self._send(self.id, self.children, REQUEST)
 
     def on_answer(self, sender: str, message: Answer) -> None:
-        _expect(self._outstanding, sender, self.id, "answer")
-        self._answers[sender] = message.state
-        if not self._outstanding:
-            answers = self._answers
-            self.aggregate = self._combine([answers[c] for c in self.children])
-            self._send(self.id, self.parent, Answer(self.aggregate))
+        if not self._take_answer(sender, message):
+            return
+        answers = self._answers
+        self._states = states = {c: answers[c].state for c in self.children}
+        self.aggregate = aggregate = self._combine(self.id, states)
+        if self._within.uses_levels:
+            unit_levels = self._unit_levels
+            self.levels = merge_levels(
+                levels
+                if (levels := answers[c].levels) is not None
+                else ((unit_levels[c], states[c]),)
+                for c in self.children
+            )
+        if self.is_cell:
+            proposal = self._between.propose(
+                aggregate, self._config.interface(self.id), self._config
+            )
+            self._send(self.id, self.parent, Answer(aggregate, proposal=proposal))
+        else:
+            self._send(self.id, self.parent, Answer(aggregate, self.levels))
+
+    def on_cell_orders(self, sender: str, message: CellOrders) -> None:
+        self._divide(message.cells[self.id].cell_order, None)
 
     def on_redispatch(self, sender: str, message: Redispatch) -> None:
+        self._divide(message.order, message)
+
+    def _divide(self, order: Order, received: Redispatch | None) -> None:
+        """Send each child its part of ``order``; a message passed on unchanged is the
+        same immutable object (no copy)."""
+        assert self.aggregate is not None
+        split = self._within.split(self.id, order, self.aggregate, self._states, self.levels)
         self._outstanding = set(self.children)
-        self._send(self.id, self.children, message)  # the same immutable message, no copy
+        if isinstance(split, Mapping):
+            for child in self.children:
+                self._send(self.id, child, Redispatch(split[child]))
+        elif split is order and received is not None:
+            self._send(self.id, self.children, received)
+        else:
+            self._send(self.id, self.children, Redispatch(split))
 
     def on_done(self, sender: str, message: Done) -> None:
         _expect(self._outstanding, sender, self.id, "done")
@@ -234,16 +310,16 @@ class ControllerAgent(_Parent):
 
 
 class CoordinatorAgent(_Parent):
-    """The root (the prototype's mosaik agent): runs the phases and decides the plan."""
+    """The root (the prototype's mosaik agent): runs the phases and decides between the
+    cells (the between-cells strategy)."""
 
     __slots__ = (
+        "_between",
         "_phase",
-        "_policy",
         "balances",
-        "cells",
         "config",
-        "instruction",
-        "plan",
+        "dispatch",
+        "results",
         "units",
     )
     handles = (StepStart, Confirm, Answer, Done)
@@ -255,17 +331,22 @@ class CoordinatorAgent(_Parent):
         units: tuple[str, ...],
         config: StepConfig,
         send: Send,
-        policy: Policy = MODEL_POLICY,
+        strategy: Strategy,
+        aggregation: Aggregation = MODEL_AGGREGATION,
     ) -> None:
-        super().__init__(agent_id, send)
-        self._policy = policy
-        self.cells = cells
+        super().__init__(agent_id, cells, send, aggregation)
+        self._between = strategy.between
         self.units = units
         self.config = config
         self.balances: Mapping[str, Balance] = {}
-        self.plan: Plan | None = None
-        self.instruction: Instruction | None = None
+        self.dispatch: Dispatch | None = None
+        self.results: Mapping[str, CellResult] = {}
         self._phase = "idle"
+
+    @property
+    def cells(self) -> tuple[str, ...]:
+        """The cells, in canonical order."""
+        return self.children
 
     def on_step_start(self, sender: str, message: StepStart) -> None:
         if sender != ENVIRONMENT:
@@ -279,30 +360,33 @@ class CoordinatorAgent(_Parent):
         if not self._outstanding:
             self._phase = "request"
             self._answers = {}
-            self._outstanding = set(self.cells)
-            self._send(self.id, self.cells, REQUEST)
+            self._outstanding = set(self.children)
+            self._send(self.id, self.children, REQUEST)
 
     def on_answer(self, sender: str, message: Answer) -> None:
-        _expect(self._outstanding, sender, self.id, "answer")
-        self._answers[sender] = message.state
-        if self._outstanding:
+        if not self._take_answer(sender, message):
             return
-        cells = {cell: self._answers[cell] for cell in self.cells}  # canonical order
-        tolerance = self.config.tolerance
-        self.balances = {cell: classify(state, tolerance) for cell, state in cells.items()}
-        self.aggregate = self._policy.aggregate(list(cells.values()))
-        self.plan, self.instruction = self._policy.decide(self.aggregate, cells, self.config)
+        answers, config = self._answers, self.config
+        states = {cell: answers[cell].state for cell in self.children}  # canonical order
+        views = {
+            cell: CellView(states[cell], config.interface(cell), answers[cell].proposal)
+            for cell in self.children
+        }
+        self.balances = {cell: classify(s, config.tolerance) for cell, s in states.items()}
+        self.aggregate = self._combine(self.id, states)
+        self.dispatch = dispatch = self._between.decide(views, config)
+        self.results = cell_results(states, dispatch, config.tolerance)
         self._phase = "redispatch"
-        self._outstanding = set(self.cells)
-        self._send(self.id, self.cells, Redispatch(self.instruction))
+        self._outstanding = set(self.children)
+        self._send(self.id, self.children, CellOrders(dispatch.cells))
 
     def on_done(self, sender: str, message: Done) -> None:
         _expect(self._outstanding, sender, self.id, "done")
         if not self._outstanding:
             self._phase = "idle"
-            assert self.plan is not None
-            assert self.instruction is not None
-            self._send(self.id, ENVIRONMENT, Report(self.plan, self.instruction, self.balances))
+            assert self.dispatch is not None
+            after = {cell: result.balance for cell, result in self.results.items()}
+            self._send(self.id, ENVIRONMENT, Report(self.dispatch.plan, self.balances, after))
 
     @property
     def phase(self) -> str:
@@ -311,24 +395,51 @@ class CoordinatorAgent(_Parent):
 
 
 def build_agents(
-    hierarchy: Hierarchy, config: StepConfig, send: Send, policy: Policy = MODEL_POLICY
+    hierarchy: Hierarchy,
+    config: StepConfig,
+    send: Send,
+    strategy: Strategy = Strategy(),
+    aggregation: Aggregation = MODEL_AGGREGATION,
 ) -> dict[str, Agent]:
-    """One agent per node of ``hierarchy``, all sending through ``send``."""
+    """One agent per node of ``hierarchy``, all sending through ``send``.
+
+    `ConfigurationError` if an id is reserved or ``config`` names interfaces of ids that
+    are no cells.
+    """
     if ENVIRONMENT in hierarchy.kinds:
         raise ConfigurationError(
             f"agent id {ENVIRONMENT!r} is reserved for the world outside the agents: rename it"
         )
-    root = hierarchy.root
+    config.check_cells(hierarchy.cells)
+    root, kinds, within = hierarchy.root, hierarchy.kinds, strategy.within
     agents: dict[str, Agent] = {
-        root: CoordinatorAgent(root, hierarchy.cells, hierarchy.units, config, send, policy)
+        root: CoordinatorAgent(
+            root, hierarchy.cells, hierarchy.units, config, send, strategy, aggregation
+        )
     }
+    no_levels: Mapping[str, float] = MappingProxyType({})
     for node in hierarchy.nodes:
+        if node.kind is NodeKind.COORDINATOR:
+            continue
+        assert node.parent is not None
         if node.kind is NodeKind.UNIT:
-            assert node.parent is not None
-            agents[node.id] = UnitAgent(node.id, node.parent, root, send)
-        elif node.kind is not NodeKind.COORDINATOR:
-            assert node.parent is not None
-            agents[node.id] = ControllerAgent(
-                node.id, node.parent, hierarchy.children[node.id], send, policy
-            )
+            agents[node.id] = UnitAgent(node.id, node.parent, root, send, within.level_of(node.id))
+            continue
+        children = hierarchy.children[node.id]
+        unit_levels = (
+            {c: within.level_of(c) for c in children if kinds[c] is NodeKind.UNIT}
+            if within.uses_levels
+            else no_levels
+        )
+        agents[node.id] = ControllerAgent(
+            node.id,
+            node.parent,
+            children,
+            send,
+            is_cell=node.kind is NodeKind.CELL,
+            config=config,
+            strategy=strategy,
+            unit_levels=unit_levels,
+            aggregation=aggregation,
+        )
     return agents

@@ -10,8 +10,13 @@ to many agents is one multicast message):
     environment --step_start--> coordinator --update--> all units --confirm--> coordinator
     coordinator --request--> cells --request--> ... --request--> units
     units --answer--> ... --answer--> cells --answer--> coordinator
-    coordinator --redispatch--> cells --redispatch--> ... --> units
+    coordinator --cell_orders--> cells --redispatch--> ... --redispatch--> units
     units --done--> ... --done--> cells --done--> coordinator --report--> environment
+
+A cell's answer to the coordinator carries its own proposal for its balance when the
+between-cells strategy lets cells decide it (``cellular``); ``cell_orders`` carries every
+cell's part of the coordinator's decision; each controller divides its order among its
+children with the within-cell strategy.
 """
 
 from __future__ import annotations
@@ -24,21 +29,28 @@ from typing import Any, ClassVar
 from massca.log.events import JsonCache, dumps
 from massca.model import (
     Balance,
+    CellPlan,
     ExchangeLimits,
     Flexibility,
     Instruction,
+    Levels,
     LogFormatError,
+    MasscaError,
+    MeritInstruction,
+    Order,
     Plan,
-    Resource,
+    Share,
     State,
     StepConfig,
 )
+from massca.model.orders import MeritStep
 
 __all__ = [
     "CONFIRM",
     "DONE",
     "REQUEST",
     "Answer",
+    "CellOrders",
     "Confirm",
     "Done",
     "Message",
@@ -87,38 +99,53 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """A child's (aggregated) state, sent to its parent."""
+    """A child's (aggregated) state, sent to its parent. A controller adds its subtree's
+    merit ``levels`` when the within-cell strategy uses them; a cell adds its own
+    ``proposal`` for its balance when the between-cells strategy lets cells decide it."""
 
     kind: ClassVar[str] = "answer"
     state: State
+    levels: Levels | None = None
+    proposal: Plan | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CellOrders:
+    """The coordinator's between-cells decision: one multicast to all cells, carrying
+    every cell's `CellPlan` by cell id; each cell takes its own."""
+
+    kind: ClassVar[str] = "cell_orders"
+    cells: Mapping[str, CellPlan]
 
 
 @dataclass(frozen=True, slots=True)
 class Redispatch:
-    """The coordinator's instruction, passed unchanged down the tree."""
+    """A controller's order to its children: one multicast when all get the same order,
+    else one message per child."""
 
     kind: ClassVar[str] = "redispatch"
-    instruction: Instruction
+    order: Order
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
 class Done:
-    """A child has carried out its redispatch (and so have all below it)."""
+    """A child has carried out its order (and so have all below it)."""
 
     kind: ClassVar[str] = "done"
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    """The coordinator tells the environment what the step decided."""
+    """The coordinator tells the environment what the step decided: the system's plan
+    and every cell's class before and after redispatch."""
 
     kind: ClassVar[str] = "report"
     plan: Plan
-    instruction: Instruction
     balances: Mapping[str, Balance]
+    balances_after: Mapping[str, Balance]
 
 
-Message = StepStart | Update | Confirm | Request | Answer | Redispatch | Done | Report
+Message = StepStart | Update | Confirm | Request | Answer | CellOrders | Redispatch | Done | Report
 
 CONFIRM = Confirm()
 REQUEST = Request()
@@ -149,8 +176,73 @@ def _states_from(body: Any) -> dict[str, State]:
     return {unit: _state_from(state) for unit, state in body["states"].items()}
 
 
-def _instruction_json(instruction: Instruction) -> dict[str, float]:
-    return {"production": instruction.production, "consumption": instruction.consumption}
+def _plan_json(plan: Plan) -> dict[str, float]:
+    return {
+        "imbalance": plan.imbalance,
+        "production_delta": plan.production_delta,
+        "consumption_delta": plan.consumption_delta,
+        "exchange": plan.exchange,
+        "unresolved": plan.unresolved,
+    }
+
+
+def _order_json(order: Order) -> dict[str, Any]:
+    kind = type(order)
+    if kind is Instruction:
+        return {"fraction": [order.production, order.consumption]}
+    if kind is Share:
+        return {"share": [order.production, order.consumption]}
+    if kind is MeritInstruction:
+        return {"merit": [order.production, order.consumption]}
+    raise TypeError(f"not an order: {order!r}")
+
+
+def _order_from(body: Any) -> Order:
+    ((kind, (production, consumption)),) = body.items()
+    if kind == "fraction":
+        return Instruction(production, consumption)
+    if kind == "share":
+        return Share(production, consumption)
+    if kind == "merit":
+        return MeritInstruction(_merit_step(production), _merit_step(consumption))
+    raise ValueError(f"unknown order {kind!r}")
+
+
+def _merit_step(value: Any) -> MeritStep:
+    return None if value is None else (value[0], value[1])
+
+
+def _cell_plan_json(plan: CellPlan) -> dict[str, Any]:
+    return {
+        "production_delta": plan.production_delta,
+        "consumption_delta": plan.consumption_delta,
+        "exchange": plan.exchange,
+        "grid": plan.grid,
+        "unresolved": plan.unresolved,
+        "order": None if plan.order is None else _order_json(plan.order),
+    }
+
+
+def _cell_plan_from(body: Any) -> CellPlan:
+    order = body["order"]
+    return CellPlan(
+        body["production_delta"],
+        body["consumption_delta"],
+        body["exchange"],
+        body["grid"],
+        body["unresolved"],
+        None if order is None else _order_from(order),
+    )
+
+
+def _answer_from(body: Any) -> Answer:
+    levels = body.get("levels")
+    proposal = body.get("proposal")
+    return Answer(
+        _state_from(body),
+        None if levels is None else tuple((level, _state_from(s)) for level, s in levels),
+        None if proposal is None else Plan(**proposal),
+    )
 
 
 _EMPTY = b"{}"
@@ -159,7 +251,10 @@ _EMPTY = b"{}"
 class ProtocolCodec:
     """Encodes messages as ``(kind, JSON body bytes)`` for the log and decodes them back.
 
-    States are written as ``{"production": [min, max, current], "consumption": [...]}``.
+    States are written as ``{"production": [min, max, current], "consumption": [...]}``;
+    an answer is its state's object, with ``levels`` (``[[level, state], ...]``) and
+    ``proposal`` (a plan) added when present. Orders are ``{"fraction": [p, c]}``,
+    ``{"share": [p, c]}`` or ``{"merit": [[level, fraction] or null, ...]}``.
     A `StepStart`'s encoding is remembered until the next one: the step's `Update`
     (which carries the same mapping; an environment may refill that mapping in place
     for its next step, so the cache is keyed by the message, not the mapping) and the
@@ -180,28 +275,24 @@ class ProtocolCodec:
                 return "update", self._step_body
             return "update", self._states_bytes(message.states)
         if kind is Answer:
-            return "answer", self._state_bytes(message.state)
+            return "answer", self._answer_bytes(message)
         if kind is Confirm or kind is Request or kind is Done:
             return message.kind, _EMPTY
         if kind is Redispatch:
-            return "redispatch", dumps(_instruction_json(message.instruction))
+            return "redispatch", dumps(_order_json(message.order))
+        if kind is CellOrders:
+            cells = {cell: _cell_plan_json(plan) for cell, plan in message.cells.items()}
+            return "cell_orders", dumps({"cells": cells})
         if kind is StepStart:
             self._step_body = self._states_bytes(message.states)
             self._step_states = message.states  # kept alive, so its states' ids stay theirs
             return "step_start", self._step_body
         if kind is Report:
-            p = message.plan
             return "report", dumps(
                 {
-                    "plan": {
-                        "imbalance": p.imbalance,
-                        "production_delta": p.production_delta,
-                        "consumption_delta": p.consumption_delta,
-                        "exchange": p.exchange,
-                        "unresolved": p.unresolved,
-                    },
-                    "instruction": _instruction_json(message.instruction),
+                    "plan": _plan_json(message.plan),
                     "balances": {cell: b.value for cell, b in message.balances.items()},
+                    "balances_after": {cell: b.value for cell, b in message.balances_after.items()},
                 }
             )
         raise TypeError(f"not a massca protocol message: {message!r}")
@@ -214,7 +305,7 @@ class ProtocolCodec:
             if kind not in _DECODERS:
                 raise LogFormatError(f"unknown message kind {kind!r}") from error
             raise LogFormatError(f"malformed {kind} body {body!r}: missing {error}") from error
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, AttributeError, MasscaError) as error:
             raise LogFormatError(f"malformed {kind} body {body!r}: {error}") from error
         return decoded
 
@@ -235,51 +326,68 @@ class ProtocolCodec:
         self._states[id(state)] = (state, encoded)
         return encoded
 
+    def _answer_bytes(self, answer: Answer) -> bytes:
+        state = self._state_bytes(answer.state)
+        if answer.levels is None and answer.proposal is None:
+            return state
+        extra = b""
+        if answer.levels is not None:
+            levels = b",".join(
+                b"[%s,%s]" % (dumps(level), _state_bytes(s)) for level, s in answer.levels
+            )
+            extra += b',"levels":[' + levels + b"]"
+        if answer.proposal is not None:
+            extra += b',"proposal":' + dumps(_plan_json(answer.proposal))
+        return state[:-1] + extra + b"}"
+
 
 _DECODERS: dict[str, Callable[[Any], Message]] = {
     "step_start": lambda b: StepStart(_states_from(b)),
     "update": lambda b: Update(_states_from(b)),
     "confirm": lambda b: CONFIRM,
     "request": lambda b: REQUEST,
-    "answer": lambda b: Answer(_state_from(b)),
-    "redispatch": lambda b: Redispatch(Instruction(b["production"], b["consumption"])),
+    "answer": _answer_from,
+    "cell_orders": lambda b: CellOrders(
+        {cell: _cell_plan_from(plan) for cell, plan in b["cells"].items()}
+    ),
+    "redispatch": lambda b: Redispatch(_order_from(b)),
     "done": lambda b: DONE,
     "report": lambda b: Report(
         Plan(**b["plan"]),
-        Instruction(**b["instruction"]),
         {cell: Balance(v) for cell, v in b["balances"].items()},
+        {cell: Balance(v) for cell, v in b["balances_after"].items()},
     ),
 }
 
 
+def _limits_json(limits: ExchangeLimits) -> list[float | None]:
+    """``[import_max, export_max]``, ``null`` for unlimited."""
+    return [None if math.isinf(v) else v for v in (limits.import_max, limits.export_max)]
+
+
+def _limits_from(data: Any) -> ExchangeLimits:
+    import_max, export_max = (math.inf if v is None else float(v) for v in data)
+    return ExchangeLimits(import_max, export_max)
+
+
 def config_to_json(config: StepConfig) -> dict[str, Any]:
     """The step configuration as JSON for a log header (``null`` limit = unlimited)."""
-
-    def limit(value: float) -> float | None:
-        return None if math.isinf(value) else value
-
     return {
         "tolerance": config.tolerance,
-        "limits": {
-            "import_max": limit(config.limits.import_max),
-            "export_max": limit(config.limits.export_max),
-        },
+        "limits": _limits_json(config.limits),
         "merit_order": [r.value for r in config.merit_order],
+        "interfaces": {cell: _limits_json(limits) for cell, limits in config.interfaces.items()},
     }
 
 
 def config_from_json(data: Mapping[str, Any]) -> StepConfig:
     """The inverse of `config_to_json`; `LogFormatError` if ``data`` is not one."""
-
-    def limit(value: float | None) -> float:
-        return math.inf if value is None else float(value)
-
     try:
-        limits = data["limits"]
         return StepConfig(
-            limits=ExchangeLimits(limit(limits["import_max"]), limit(limits["export_max"])),
+            limits=_limits_from(data["limits"]),
             tolerance=float(data["tolerance"]),
-            merit_order=tuple(Resource(r) for r in data["merit_order"]),
+            merit_order=tuple(data["merit_order"]),
+            interfaces={cell: _limits_from(v) for cell, v in data["interfaces"].items()},
         )
-    except (KeyError, TypeError, ValueError) as error:
+    except (KeyError, TypeError, ValueError, MasscaError) as error:
         raise LogFormatError(f"malformed step configuration {dict(data)!r}: {error}") from error

@@ -1,40 +1,84 @@
 """Replaying a recorded log with the real agents: the glue between `massca.log.replay`
 (which knows no agents) and `massca.actors` (which knows no files).
+
+A log's header describes the strategy and the aggregation its agents decided with. A
+built-in strategy (``global``, ``cellular``, ``optimal``, ``proportional``, ``merit``, with
+their parameters) is rebuilt from that description; a user's function is named but never
+stored (a log never names code to run): replay such a log by passing the same strategy
+(and aggregation hook) to `replay_file`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from functools import partial
+from typing import Any
 
-from massca.actors.agents import MODEL_POLICY, Agent, Policy, Send, build_agents
+from massca.actors.agents import MODEL_AGGREGATION, Agent, Aggregation, Send, build_agents
 from massca.actors.messages import ProtocolCodec, config_from_json
 from massca.log import LogContents, LogHeader, ReplayReport, read_log, replay
-from massca.model import LogFormatError
+from massca.model import ConfigurationError, LogFormatError, Strategy, strategy_from_description
 
 __all__ = ["agents_for", "replay_file"]
 
 
-def agents_for(header: LogHeader, send: Send, policy: Policy = MODEL_POLICY) -> Mapping[str, Agent]:
+def agents_for(
+    header: LogHeader,
+    send: Send,
+    strategy: Strategy | None = None,
+    aggregation: Aggregation | None = None,
+) -> Mapping[str, Agent]:
     """The agents a log's header describes, built with the same code as a live run.
 
-    A log recorded with a custom policy (the ``aggregation_method`` or ``execute_method``
-    hooks) names it but holds no code: replay it with that same ``policy``.
+    ``strategy``: None rebuilds the recorded built-in strategy; a given strategy must
+    describe itself exactly as the recorded one. ``aggregation``: None means the model's;
+    a given one must have the recorded name. `LogFormatError` otherwise, saying what to
+    pass.
     """
-    recorded = header.config.get("policy", MODEL_POLICY.name)
-    if recorded != policy.name:
+    config = header.config
+    recorded = config.get("strategy")
+    if not isinstance(recorded, Mapping):
+        raise LogFormatError("the log's header names no strategy: not a log of this massca")
+    if strategy is None:
+        try:
+            strategy = strategy_from_description(recorded)
+        except ConfigurationError as error:
+            raise LogFormatError(
+                f"the log was recorded with a user's strategy ({error}); replay it from "
+                "Python: massca.actors.replay_file(path, strategy=...)"
+            ) from None
+    elif strategy.describe() != dict(recorded):
         raise LogFormatError(
-            f"the log was recorded with the policy {recorded!r} (user hooks), but replay "
-            f"was given {policy.name!r}: pass the same hooks, e.g. "
-            "massca.actors.replay_file(path, policy=...)"
+            f"the log was recorded with the strategy {_show(recorded)}, but replay was given "
+            f"{_show(strategy.describe())}: pass the strategy the log was recorded with"
         )
-    return build_agents(header.hierarchy, config_from_json(header.config), send, policy)
+    name = config.get("aggregation", MODEL_AGGREGATION.name)
+    aggregation = aggregation or MODEL_AGGREGATION
+    if name != aggregation.name:
+        raise LogFormatError(
+            f"the log was recorded with the aggregation {name!r} (a user hook), but replay "
+            f"was given {aggregation.name!r}: pass the same hook, e.g. "
+            "massca.actors.replay_file(path, aggregation=...)"
+        )
+    return build_agents(header.hierarchy, config_from_json(config), send, strategy, aggregation)
+
+
+def _show(description: Mapping[str, Any]) -> str:
+    """``between/within`` of a description, naming a user's functions."""
+    parts = (description.get("between", {}), description.get("within", {}))
+    return "/".join(str(part.get("function", part.get("name"))) for part in parts)
 
 
 def replay_file(
-    path: str | os.PathLike[str], policy: Policy = MODEL_POLICY
+    path: str | os.PathLike[str],
+    strategy: Strategy | None = None,
+    aggregation: Aggregation | None = None,
 ) -> tuple[LogContents, ReplayReport]:
-    """Read the log at ``path`` and replay it; `LogFormatError` if it cannot be read."""
+    """Read the log at ``path`` and replay it (see `agents_for` for ``strategy`` and
+    ``aggregation``); `LogFormatError` if it cannot be read or replayed."""
     contents = read_log(path)
-    return contents, replay(contents, partial(agents_for, policy=policy), ProtocolCodec())
+
+    def build(header: LogHeader, send: Send) -> Mapping[str, Agent]:
+        return agents_for(header, send, strategy, aggregation)
+
+    return contents, replay(contents, build, ProtocolCodec())

@@ -29,11 +29,11 @@ from typing import Any, Self
 
 from massca import __version__
 from massca.actors.agents import (
-    MODEL_POLICY,
+    MODEL_AGGREGATION,
     Agent,
+    Aggregation,
     ControllerAgent,
     CoordinatorAgent,
-    Policy,
     UnitAgent,
     build_agents,
 )
@@ -50,6 +50,7 @@ from massca.model import (
     StepConfig,
     StepResult,
     StepTimeoutError,
+    Strategy,
 )
 from massca.model.step import check_unit_states
 
@@ -73,6 +74,10 @@ class Runtime(ABC):
     manager or call `close` (which flushes and closes the log). After a failed step the
     runtime refuses further steps: its agents are mid-protocol.
 
+    ``strategy``: how the agents decide (`massca.model.Strategy`; default ``cellular``
+    with ``proportional``). ``aggregation``: how parents combine their children's states
+    (a user hook, or the model's). Both are recorded in the log's header.
+
     ``pause_gc``: pause Python's cyclic garbage collector while a step runs and restore
     it afterwards (see `massca.actors.gcpause` for why and what it gains). Set it False
     if other code on the loop relies on collection during a step.
@@ -88,7 +93,8 @@ class Runtime(ABC):
         log: str | os.PathLike[str] | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         pause_gc: bool = True,
-        policy: Policy = MODEL_POLICY,
+        strategy: Strategy = Strategy(),
+        aggregation: Aggregation = MODEL_AGGREGATION,
     ) -> None:
         if not (isinstance(timeout, int | float) and timeout > 0 and math.isfinite(timeout)):
             raise ConfigurationError(f"timeout = {timeout!r}: must be a number of seconds > 0")
@@ -96,11 +102,19 @@ class Runtime(ABC):
         self.config = config
         self.timeout = float(timeout)
         self.pause_gc = pause_gc
-        self.policy = policy
-        self.agents: dict[str, Agent] = build_agents(hierarchy, config, self.send, policy)
+        self.strategy = strategy
+        self.aggregation = aggregation
+        self.agents: dict[str, Agent] = build_agents(
+            hierarchy, config, self.send, strategy, aggregation
+        )
         self._log: EventLog | None = None
         if log is not None:
-            settings = {**config_to_json(config), "runtime": self.name, "policy": policy.name}
+            settings = {
+                **config_to_json(config),
+                "runtime": self.name,
+                "strategy": strategy.describe(),
+                "aggregation": aggregation.name,
+            }
             header = LogHeader(__version__, hierarchy, settings)
             self._log = EventLog(log, header, ProtocolCodec())
         coordinator = self.agents[hierarchy.root]
@@ -222,16 +236,15 @@ class Runtime(ABC):
 
     def _result(self) -> StepResult:
         coordinator = self._coordinator
-        assert coordinator.plan is not None
-        assert coordinator.instruction is not None
+        assert coordinator.dispatch is not None
         # Every unit and parent has reported once the coordinator has: no None left.
         targets = {unit.id: unit.target for unit in self._units}
         aggregates = {parent.id: parent.aggregate for parent in self._parents}
         return StepResult(
             aggregates=MappingProxyType(aggregates),  # type: ignore[arg-type]
             balances=MappingProxyType(dict(coordinator.balances)),
-            plan=coordinator.plan,
-            instruction=coordinator.instruction,
+            plan=coordinator.dispatch.plan,
+            cells=MappingProxyType(dict(coordinator.results)),
             targets=MappingProxyType(targets),  # type: ignore[arg-type]
         )
 

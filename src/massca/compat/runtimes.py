@@ -13,13 +13,13 @@ from collections.abc import Callable
 
 from massca.actors import (
     DEFAULT_TIMEOUT,
-    MODEL_POLICY,
+    MODEL_AGGREGATION,
+    Aggregation,
     NativeRuntime,
-    Policy,
     Runtime,
     loop_factory,
 )
-from massca.model import ConfigurationError, Hierarchy, StepConfig
+from massca.model import ConfigurationError, Hierarchy, StepConfig, Strategy
 
 __all__ = ["RUNTIMES", "loop_for", "open_runtime"]
 
@@ -33,16 +33,23 @@ def open_runtime(
     *,
     log: str | os.PathLike[str] | None = None,
     timeout: float = DEFAULT_TIMEOUT,
-    policy: Policy = MODEL_POLICY,
+    strategy: Strategy = Strategy(),
+    aggregation: Aggregation = MODEL_AGGREGATION,
 ) -> Runtime:
-    """A runtime of kind ``runtime``; start it with ``async with`` before stepping."""
+    """A runtime of kind ``runtime``; start it with ``async with`` before stepping.
+    ``strategy`` and ``aggregation`` as for `massca.actors.Runtime`."""
+    kind: type[Runtime]
     if runtime == "native":
-        return NativeRuntime(hierarchy, config, log=log, timeout=timeout, policy=policy)
-    if runtime == "mango":
+        kind = NativeRuntime
+    elif runtime == "mango":
         from massca.compat.mango import MangoRuntime  # imports mango only when chosen
 
-        return MangoRuntime(hierarchy, config, log=log, timeout=timeout, policy=policy)
-    raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        kind = MangoRuntime
+    else:
+        raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+    return kind(
+        hierarchy, config, log=log, timeout=timeout, strategy=strategy, aggregation=aggregation
+    )
 
 
 def loop_for(runtime: str) -> Callable[[], asyncio.AbstractEventLoop]:

@@ -4,16 +4,41 @@ PURE: this package imports nothing from the rest of massca and nothing that does
 (no asyncio, logging, clocks, randomness or files); ``tests/unit/test_layering.py``
 enforces it. Values are frozen, slotted dataclasses; functions map ``(state, input)`` to
 a new state. Agents in `massca.actors` and `massca.compat.mango` only call into it.
+
+Modules, bottom up: `state` (bands and states), `aggregation`, `balance`
+(classification), `redispatch` (merit-order plans), `orders` (what parents tell
+children), `settlement` (residuals between cells and to the grid), `config`
+(`StepConfig`), `dispatch` (the between-cells decision), `costs`, the strategies
+(`between`, `optimal`, `within`, `strategy`), `hierarchy` and `builders` (the agent tree),
+and `step` (the oracle).
 """
 
 from massca.model.aggregation import AGGREGATION_RTOL, aggregate, canonical
 from massca.model.balance import DEFAULT_TOLERANCE, Balance, classify
+from massca.model.between import (
+    CELLULAR,
+    GLOBAL,
+    BetweenCells,
+    CallableBetween,
+    CellularStrategy,
+    GlobalStrategy,
+)
 from massca.model.builders import (
     CIGRE_GENERATORS,
     CIGRE_LOADS,
     COORDINATOR_ID,
     cell_id,
     cells_hierarchy,
+)
+from massca.model.config import StepConfig
+from massca.model.costs import Costs, dispatch_cost
+from massca.model.dispatch import (
+    CellPlan,
+    CellResult,
+    CellView,
+    Dispatch,
+    checked_dispatch,
+    dispatch_from_targets,
 )
 from massca.model.errors import (
     AgentError,
@@ -30,68 +55,135 @@ from massca.model.errors import (
     TopologyError,
 )
 from massca.model.hierarchy import Hierarchy, Node, NodeKind
-from massca.model.redispatch import (
+from massca.model.optimal import OPTIMAL, OptimalStrategy
+from massca.model.orders import (
     NO_CHANGE,
+    NO_SHARE,
+    Instruction,
+    MeritInstruction,
+    Order,
+    Share,
+    apply,
+    apply_order,
+    decompose,
+    instruction_for,
+    share_of,
+)
+from massca.model.redispatch import (
     REDISPATCH_RTOL,
     SEED_MERIT_ORDER,
     UNLIMITED,
     ExchangeLimits,
-    Instruction,
     Plan,
     Resource,
-    apply,
-    decompose,
-    instruction_for,
+    merit_order_of,
     plan,
 )
+from massca.model.settlement import Settled, settle
 from massca.model.state import ZERO_FLEXIBILITY, ZERO_STATE, Flexibility, State
-from massca.model.step import StepConfig, StepResult, decide, reference_step
+from massca.model.step import StepResult, reference_step
+from massca.model.strategy import (
+    BETWEEN_CELLS,
+    WITHIN_CELL,
+    Strategy,
+    between_cells,
+    strategy_from_description,
+    within_cell,
+)
+from massca.model.within import (
+    PROPORTIONAL,
+    CallableWithin,
+    Levels,
+    MeritWithin,
+    ProportionalWithin,
+    WithinCell,
+    merge_levels,
+    merit_instruction,
+)
 
 __all__ = [
     "AGGREGATION_RTOL",
+    "BETWEEN_CELLS",
+    "CELLULAR",
     "CIGRE_GENERATORS",
     "CIGRE_LOADS",
     "COORDINATOR_ID",
     "DEFAULT_TOLERANCE",
+    "GLOBAL",
     "NO_CHANGE",
+    "NO_SHARE",
+    "OPTIMAL",
+    "PROPORTIONAL",
     "REDISPATCH_RTOL",
     "SEED_MERIT_ORDER",
     "UNLIMITED",
+    "WITHIN_CELL",
     "ZERO_FLEXIBILITY",
     "ZERO_STATE",
     "AgentError",
     "Balance",
+    "BetweenCells",
+    "CallableBetween",
+    "CallableWithin",
+    "CellPlan",
+    "CellResult",
+    "CellView",
+    "CellularStrategy",
     "ConfigurationError",
     "ConvergenceError",
+    "Costs",
+    "Dispatch",
     "ExchangeLimits",
     "Flexibility",
+    "GlobalStrategy",
     "Hierarchy",
     "InfeasibleRedispatchError",
     "Instruction",
     "InvalidStateError",
+    "Levels",
     "LogFormatError",
     "MasscaError",
+    "MeritInstruction",
+    "MeritWithin",
     "Node",
     "NodeKind",
+    "OptimalStrategy",
+    "Order",
     "Plan",
+    "ProportionalWithin",
     "ProtocolError",
     "ReplayDivergenceError",
     "ReplayError",
     "Resource",
+    "Settled",
+    "Share",
     "State",
     "StepConfig",
     "StepResult",
     "StepTimeoutError",
+    "Strategy",
     "TopologyError",
+    "WithinCell",
     "aggregate",
     "apply",
+    "apply_order",
+    "between_cells",
     "canonical",
     "cell_id",
     "cells_hierarchy",
+    "checked_dispatch",
     "classify",
-    "decide",
     "decompose",
+    "dispatch_cost",
+    "dispatch_from_targets",
     "instruction_for",
+    "merge_levels",
+    "merit_instruction",
+    "merit_order_of",
     "plan",
     "reference_step",
+    "settle",
+    "share_of",
+    "strategy_from_description",
+    "within_cell",
 ]

@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from massca.model.errors import ConfigurationError
 from massca.model.state import State
+from massca.model.validation import is_real
 
 __all__ = ["DEFAULT_TOLERANCE", "Balance", "check_tolerance", "classify"]
 
@@ -44,5 +45,5 @@ def classify(state: State, tolerance: float = DEFAULT_TOLERANCE) -> Balance:
 
 def check_tolerance(tolerance: float) -> None:
     """Raise `ConfigurationError` unless ``tolerance`` is a finite number ``>= 0``."""
-    if not (isinstance(tolerance, int | float) and math.isfinite(tolerance) and tolerance >= 0):
+    if not (is_real(tolerance) and math.isfinite(tolerance) and tolerance >= 0):
         raise ConfigurationError(f"tolerance = {tolerance!r}: must be a finite number of MW >= 0")

@@ -1,8 +1,8 @@
-"""Redispatch: plan a correction of a net imbalance, and carry it down to every unit.
+"""Redispatch planning: assign a state's net imbalance to resources in a merit order.
 
-Belongs here: the merit-order planner (`plan`), the instruction a controller passes to
-its children (`Instruction`, `instruction_for`), and its application to a state (`apply`,
-`decompose`). Not here: who sends what to whom (the actors) or how states are summed.
+Belongs here: the resources (`Resource`), the external grid's limits (`ExchangeLimits`),
+the merit-order planner (`plan`) and its result (`Plan`). Not here: how a plan reaches the
+units (`massca.model.orders`), or who plans for whom (the strategies).
 
 Sign conventions (all MW):
 
@@ -10,44 +10,34 @@ Sign conventions (all MW):
 * ``production_delta`` / ``consumption_delta``: change of the band's ``current``;
   a surplus is corrected by a negative production delta (curtail) and a positive
   consumption delta (more load), a deficit the other way round.
-* ``exchange``: power exported to the external grid; negative is an import.
+* ``exchange``: power exported through the interface the plan was made for (the external
+  grid's for the whole system, a cell's own interface for a cell); negative is an import.
 * ``unresolved``: the part of the imbalance no resource could take; same sign as it.
 
 ``imbalance + production_delta - consumption_delta == exchange + unresolved`` holds up to
 float rounding (``REDISPATCH_RTOL``).
-
-How a correction reaches the units: an `Instruction` holds, per band, the *fraction* of
-that band's headroom to use, in ``[-1, 1]`` (positive: towards ``max``, negative: towards
-``min``). A cell's aggregated headroom is the sum of its children's, so sending the same
-fraction to every child moves the children by amounts that sum to the parent's delta
-(conservation), keeps each child inside its band (bounds), and gives each unit the same
-target whatever the tree above it (tree-shape invariance), bit for bit.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from massca.model.balance import DEFAULT_TOLERANCE, check_tolerance
-from massca.model.errors import ConfigurationError, InfeasibleRedispatchError
-from massca.model.state import Flexibility, State, trusted_flexibility, trusted_state
+from massca.model.errors import ConfigurationError
+from massca.model.state import State
+from massca.model.validation import is_real
 
 __all__ = [
-    "NO_CHANGE",
     "REDISPATCH_RTOL",
     "SEED_MERIT_ORDER",
     "UNLIMITED",
     "ExchangeLimits",
-    "Instruction",
     "Plan",
     "Resource",
-    "apply",
-    "check_merit_order",
-    "decompose",
-    "instruction_for",
+    "merit_order_of",
     "plan",
 ]
 
@@ -84,11 +74,12 @@ class ExchangeLimits:
     def __post_init__(self) -> None:
         for field in ("import_max", "export_max"):
             value = getattr(self, field)
-            if not isinstance(value, int | float) or math.isnan(value) or value < 0:
+            if not is_real(value) or math.isnan(value) or value < 0:
                 raise ConfigurationError(
                     f"ExchangeLimits.{field} = {value!r}: must be a number of MW >= 0 "
                     "(math.inf for no limit)"
                 )
+            object.__setattr__(self, field, float(value))  # numpy floats become floats
 
 
 UNLIMITED = ExchangeLimits()
@@ -105,30 +96,6 @@ class Plan:
     unresolved: float
 
 
-@dataclass(frozen=True, slots=True)
-class Instruction:
-    """Per band, the fraction of headroom to use: in ``[-1, 1]``, + towards ``max``."""
-
-    production: float = 0.0
-    consumption: float = 0.0
-
-    def __post_init__(self) -> None:
-        for field in ("production", "consumption"):
-            value = getattr(self, field)
-            if not (isinstance(value, int | float) and -1.0 <= value <= 1.0):
-                raise ConfigurationError(
-                    f"Instruction.{field} = {value!r}: must be a fraction in [-1, 1]"
-                )
-
-    @property
-    def is_no_change(self) -> bool:
-        """True when applying this instruction leaves every state as it is."""
-        return self.production == 0.0 and self.consumption == 0.0
-
-
-NO_CHANGE = Instruction()
-
-
 def plan(
     state: State,
     limits: ExchangeLimits = UNLIMITED,
@@ -140,10 +107,11 @@ def plan(
     Room per resource, for a surplus (for a deficit the mirror image): production can fall
     to ``min``, consumption can rise to ``max``, the grid can take ``limits.export_max``.
     An imbalance within ``tolerance`` moves no unit (a balanced state gets no change);
-    it is left to the exchange. ``merit_order`` must name each `Resource` exactly once.
+    it is left to the exchange. ``merit_order`` must name each `Resource` exactly once
+    (members or their names, see `merit_order_of`).
     """
     check_tolerance(tolerance)
-    check_merit_order(merit_order)
+    merit_order = merit_order_of(merit_order)
     imbalance = state.balance
     sign = 1.0 if imbalance >= 0 else -1.0
     remaining = abs(imbalance)
@@ -174,77 +142,17 @@ def plan(
     )
 
 
-def instruction_for(the_plan: Plan, state: State) -> Instruction:
-    """The instruction that moves ``state`` by the plan's production and consumption deltas.
-
-    Raises `InfeasibleRedispatchError` if a delta exceeds the band's headroom by more than
-    float rounding (``REDISPATCH_RTOL``): the plan was made for another state.
-    """
-    return Instruction(
-        _fraction(the_plan.production_delta, state.production, "production"),
-        _fraction(the_plan.consumption_delta, state.consumption, "consumption"),
-    )
-
-
-def apply(instruction: Instruction, state: State) -> State:
-    """The state after ``instruction``: each band's ``current`` moved by its fraction.
-
-    The result stays inside every band exactly; a zero fraction leaves a band untouched.
-    """
-    if instruction.is_no_change:
-        return state
-    return trusted_state(
-        _move(state.production, instruction.production),
-        _move(state.consumption, instruction.consumption),
-    )
-
-
-def decompose(instruction: Instruction, children: Mapping[str, State]) -> dict[str, State]:
-    """Each child's target state under a parent's ``instruction`` (same fraction for all).
-
-    The children's deltas sum to the parent's delta, each target lies in its child's
-    bands, and a unit gets the same target at any depth of the tree.
-    """
-    return {child: apply(instruction, state) for child, state in children.items()}
-
-
-def _fraction(delta: float, band: Flexibility, name: str) -> float:
-    if delta == 0.0:
-        return 0.0
-    room = band.headroom_up if delta > 0 else band.headroom_down
-    size = abs(delta)
-    if size > room:
-        if size > room * (1.0 + REDISPATCH_RTOL) + REDISPATCH_RTOL:
-            direction = "raise" if delta > 0 else "lower"
-            raise InfeasibleRedispatchError(
-                f"cannot {direction} {name} by {size!r} MW: only {room!r} MW of headroom "
-                f"(band [{band.min!r}, {band.max!r}], current {band.current!r})"
-            )
-        size = room
-    fraction = min(size / room, 1.0)
-    return fraction if delta > 0 else -fraction
-
-
-def _move(band: Flexibility, fraction: float) -> Flexibility:
-    # Every branch keeps min <= current <= max: the new current is clamped into the band.
-    low, high, current = band.min, band.max, band.current
-    if fraction == 0.0 or (high == current if fraction > 0.0 else low == current):
-        return band
-    if fraction >= 1.0:
-        return trusted_flexibility(low, high, high)
-    if fraction <= -1.0:
-        return trusted_flexibility(low, high, low)
-    if fraction > 0.0:
-        moved = min(current + fraction * (high - current), high)
-    else:
-        moved = max(current + fraction * (current - low), low)
-    return trusted_flexibility(low, high, moved)
-
-
-def check_merit_order(merit_order: tuple[Resource, ...]) -> None:
-    """Raise `ConfigurationError` unless ``merit_order`` names each `Resource` once."""
-    if sorted(merit_order) != sorted(Resource) or len(merit_order) != len(Resource):
+def merit_order_of(merit_order: Iterable[Resource | str]) -> tuple[Resource, ...]:
+    """``merit_order`` as a tuple of `Resource` members: names such as ``"production"`` are
+    converted. `ConfigurationError` unless it names each resource exactly once."""
+    given = tuple(merit_order) if not isinstance(merit_order, str) else (merit_order,)
+    try:
+        order = tuple(Resource(r) for r in given)
+    except ValueError:
+        order = ()
+    if sorted(order) != sorted(Resource) or len(order) != len(Resource):
         raise ConfigurationError(
-            f"merit_order = {merit_order!r}: must name each of "
+            f"merit_order = {given!r}: must name each of "
             f"{', '.join(r.value for r in Resource)} exactly once"
         )
+    return order

@@ -15,6 +15,7 @@ import math
 from dataclasses import dataclass
 
 from massca.model.errors import InvalidStateError
+from massca.model.validation import is_real
 
 __all__ = ["ZERO_FLEXIBILITY", "ZERO_STATE", "Flexibility", "State"]
 
@@ -32,7 +33,7 @@ def _band(triple: tuple[float, float, float], name: str) -> Flexibility:
 
 def _check_band(low: float, high: float, current: float, prefix: str) -> None:
     for field, value in (("min", low), ("max", high), ("current", current)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if not is_real(value):
             raise InvalidStateError(
                 f"{prefix}{field} must be a number of MW, got {type(value).__name__} {value!r}"
             )
@@ -59,7 +60,8 @@ class Flexibility:
     ``current`` is the present operating point (the measurement); ``min`` and ``max``
     bound where a redispatch may move it. Construction raises `InvalidStateError`
     naming the field and value if any invariant is broken; nothing is clipped. Values
-    are stored as floats, negative zero as ``0.0``.
+    are stored as plain floats (ints and numpy floats are converted), negative zero as
+    ``0.0``.
     """
 
     min: float
@@ -75,7 +77,9 @@ class Flexibility:
             and 0.0 <= min <= current <= max < _INF
         ):
             _check_band(min, max, current, "")
-        _set_min(self, min + 0.0)  # + 0.0: -0.0 becomes 0.0, ints become floats
+            # ints, numpy floats and other float subclasses become plain floats
+            min, max, current = float(min), float(max), float(current)
+        _set_min(self, min + 0.0)  # + 0.0: -0.0 becomes 0.0
         _set_max(self, max + 0.0)
         _set_current(self, current + 0.0)
 

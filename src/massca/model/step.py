@@ -1,17 +1,19 @@
-"""The whole-tree reference step: the oracle every agent runtime must match exactly.
+"""The whole-tree reference step: the oracle every agent runtime must match exactly, for
+any strategy, built-in or a user's.
 
-Belongs here: `reference_step`, its `StepConfig` and `StepResult`. It computes in one
-pass, bottom-up and then top-down, what the agents compute by exchanging messages:
+Belongs here: `reference_step` and its `StepResult`. It computes in one pass, bottom-up and
+then top-down, what the agents compute by exchanging messages, with the same functions
+in the same order:
 
 1. every controller, cell and the coordinator aggregates its children's states in
-   canonical (sorted id) order;
-2. every cell is classified from its aggregated, measured state;
-3. the coordinator plans the correction of the whole system's imbalance
-   (`massca.model.redispatch.plan`) and turns it into one `Instruction`;
-4. every unit's target state is that instruction applied to its state.
-
-The agents in `massca.actors` call the same functions in the same order, so their
-results are bit-identical to this one.
+   canonical (sorted id) order (controllers also merge their subtree's merit `Levels` when
+   the within-cell strategy uses them);
+2. every cell controller makes its own proposal (``strategy.between.propose``), and every
+   cell is classified from its aggregated, measured state;
+3. the coordinator decides between the cells (``strategy.between.decide``) from what
+   the cells reported;
+4. top-down, every cell and controller divides the order it received among its children
+   (``strategy.within.split``), and every unit carries out its order (`apply_order`).
 """
 
 from __future__ import annotations
@@ -21,39 +23,18 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from massca.model.aggregation import aggregate
-from massca.model.balance import DEFAULT_TOLERANCE, Balance, check_tolerance, classify
+from massca.model.balance import Balance, classify
+from massca.model.config import StepConfig
+from massca.model.dispatch import CellResult, CellView, cell_results
 from massca.model.errors import ConfigurationError
 from massca.model.hierarchy import Hierarchy
-from massca.model.redispatch import (
-    SEED_MERIT_ORDER,
-    UNLIMITED,
-    ExchangeLimits,
-    Instruction,
-    Plan,
-    Resource,
-    apply,
-    check_merit_order,
-    instruction_for,
-    plan,
-)
+from massca.model.orders import Order, apply_order
+from massca.model.redispatch import Plan
 from massca.model.state import State
+from massca.model.strategy import Strategy
+from massca.model.within import Levels, merge_levels
 
-__all__ = ["StepConfig", "StepResult", "check_unit_states", "decide", "reference_step"]
-
-
-@dataclass(frozen=True, slots=True)
-class StepConfig:
-    """What the coordinator decides with: grid limits, balance tolerance, merit order."""
-
-    limits: ExchangeLimits = UNLIMITED
-    tolerance: float = DEFAULT_TOLERANCE
-    merit_order: tuple[Resource, ...] = SEED_MERIT_ORDER
-
-    def __post_init__(self) -> None:
-        check_tolerance(self.tolerance)
-        if not isinstance(self.limits, ExchangeLimits):
-            raise ConfigurationError(f"limits must be ExchangeLimits, got {self.limits!r}")
-        check_merit_order(self.merit_order)
+__all__ = ["StepConfig", "StepResult", "check_unit_states", "reference_step"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,53 +42,88 @@ class StepResult:
     """Everything one step decides.
 
     ``aggregates``: every controller, cell and the coordinator -> its aggregated state.
-    ``balances``: every cell -> the class of its measured state.
-    ``plan`` / ``instruction``: the coordinator's correction of the system imbalance.
-    ``targets``: every unit -> its state after the instruction (its new set-point).
+    ``balances``: every cell -> the class of its measured state (before redispatch).
+    ``plan``: the system's totals (``exchange`` is the external grid's; for ``global``,
+    the coordinator's own merit-order plan).
+    ``cells``: every cell -> its `CellResult`: its plan (own changes, exchange with other
+    cells, with the external grid, unresolved), its state after redispatch and its class.
+    ``targets``: every unit -> its state after its order (its new set-point).
     """
 
     aggregates: Mapping[str, State]
     balances: Mapping[str, Balance]
     plan: Plan
-    instruction: Instruction
+    cells: Mapping[str, CellResult] = field(repr=False)
     targets: Mapping[str, State] = field(repr=False)
 
     @property
     def converged(self) -> bool:
         """True when no unit needs to change: the weak loop of a time step can end."""
-        return self.instruction.is_no_change
+        return all(result.plan.is_no_change for result in self.cells.values())
 
-
-def decide(system: State, config: StepConfig) -> tuple[Plan, Instruction]:
-    """The coordinator's decision for the system's aggregated state."""
-    the_plan = plan(system, config.limits, config.tolerance, config.merit_order)
-    return the_plan, instruction_for(the_plan, system)
+    @property
+    def balances_after(self) -> dict[str, Balance]:
+        """Every cell -> the class of its state after redispatch."""
+        return {cell: result.balance for cell, result in self.cells.items()}
 
 
 def reference_step(
     hierarchy: Hierarchy,
     unit_states: Mapping[str, State],
     config: StepConfig = StepConfig(),
+    strategy: Strategy = Strategy(),
 ) -> StepResult:
     """Run one step of the whole tree without agents; see the module docstring.
 
-    ``unit_states`` must hold a `State` for exactly the hierarchy's units; otherwise
-    `ConfigurationError` lists the missing and the unknown ids.
+    ``unit_states`` must hold a `State` for exactly the hierarchy's units, and the
+    config's interfaces may name cells only; otherwise `ConfigurationError`.
     """
     check_unit_states(hierarchy, unit_states)
-    states: dict[str, State] = dict(unit_states)
+    config.check_cells(hierarchy.cells)
+    between, within = strategy.between, strategy.within
     children = hierarchy.children
+    states: dict[str, State] = dict(unit_states)
+    levels: dict[str, Levels] = {}
     for node in hierarchy.bottom_up:
-        states[node] = aggregate([states[c] for c in children[node]])
+        kids = children[node]
+        states[node] = aggregate([states[c] for c in kids])
+        if within.uses_levels and node != hierarchy.root:
+            levels[node] = merge_levels(
+                levels[c] if c in levels else ((within.level_of(c), states[c]),) for c in kids
+            )
+    views = {
+        cell: CellView(
+            states[cell],
+            config.interface(cell),
+            between.propose(states[cell], config.interface(cell), config),
+        )
+        for cell in hierarchy.cells
+    }
+    dispatch = between.decide(views, config)
+    orders: dict[str, Order] = {cell: dispatch.cells[cell].cell_order for cell in hierarchy.cells}
+    for node in reversed(hierarchy.bottom_up):
+        if node == hierarchy.root:
+            continue
+        kids = children[node]
+        split = within.split(
+            node, orders[node], states[node], {c: states[c] for c in kids}, levels.get(node)
+        )
+        if isinstance(split, Mapping):
+            orders.update(split)
+        else:
+            orders.update(dict.fromkeys(kids, split))
+    targets = {
+        unit: apply_order(orders[unit], unit_states[unit], within.level_of(unit))
+        for unit in hierarchy.units
+    }
     aggregates = {node: states[node] for node in hierarchy.bottom_up}
-    balances = {cell: classify(aggregates[cell], config.tolerance) for cell in hierarchy.cells}
-    the_plan, instruction = decide(aggregates[hierarchy.root], config)
-    targets = {unit: apply(instruction, unit_states[unit]) for unit in hierarchy.units}
+    cells = {cell: states[cell] for cell in hierarchy.cells}
+    balances = {cell: classify(state, config.tolerance) for cell, state in cells.items()}
     return StepResult(
         aggregates=MappingProxyType(aggregates),
         balances=MappingProxyType(balances),
-        plan=the_plan,
-        instruction=instruction,
+        plan=dispatch.plan,
+        cells=MappingProxyType(cell_results(cells, dispatch, config.tolerance)),
         targets=MappingProxyType(targets),
     )
 

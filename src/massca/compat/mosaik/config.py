@@ -16,9 +16,11 @@ from typing import Any
 from massca.actors import DEFAULT_TIMEOUT
 from massca.compat.runtimes import RUNTIMES
 from massca.model import (
+    BETWEEN_CELLS,
+    WITHIN_CELL,
     ConfigurationError,
+    Costs,
     ExchangeLimits,
-    Resource,
     StepConfig,
 )
 
@@ -54,6 +56,10 @@ KEYS = {
     "tolerance": "MW of imbalance still counted as balanced (default 1e-6)",
     "limits": "{'import_max': MW, 'export_max': MW} of the external grid (default none)",
     "merit_order": "order of 'production', 'consumption', 'exchange' (the seed's)",
+    "between_cells": f"{', '.join(BETWEEN_CELLS)} or a function (default 'cellular')",
+    "within_cell": f"{', '.join(WITHIN_CELL)} or a function (default 'proportional')",
+    "costs": "per-MW costs for 'optimal': {'production', 'consumption', 'exchange', 'grid', "
+    "'unresolved'}",
 }
 """Every key the MAS simulator accepts, with what it means."""
 
@@ -74,6 +80,9 @@ class MasConfig:
     log: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     step: StepConfig = field(default_factory=StepConfig)
+    between_cells: str | Callable[..., Any] = "cellular"
+    within_cell: str | Callable[..., Any] = "proportional"
+    costs: Costs | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> MasConfig:
@@ -131,6 +140,7 @@ class MasConfig:
         else:
             config["timeout"] = float(timeout)
         step = _step_config(values, problems)
+        _strategy(values, hooks, problems, config)
         if problems:
             raise ConfigurationError("MAS configuration: " + "; ".join(problems))
         assert step is not None
@@ -157,6 +167,43 @@ def _int(
         out[key] = value
 
 
+def _strategy(
+    values: Mapping[str, Any],
+    hooks: Mapping[str, Any],
+    problems: list[str],
+    out: dict[str, Any],
+) -> None:
+    chosen = [key for key in ("between_cells", "within_cell") if key in values]
+    if "execute_method" in hooks and chosen:
+        problems.append(
+            f"execute_method decides at every level: give it or {' and '.join(chosen)}, not both"
+        )
+    for key, names in (("between_cells", BETWEEN_CELLS), ("within_cell", WITHIN_CELL)):
+        if key not in values:
+            continue
+        value = values[key]
+        if callable(value) or value in names:
+            out[key] = value
+        else:
+            problems.append(f"{key} = {value!r}: choose one of {', '.join(names)} or a function")
+    if "costs" in values:
+        costs = values["costs"]
+        if out.get("between_cells", "cellular") != "optimal":
+            problems.append("costs are a parameter of between_cells='optimal' only")
+        elif not isinstance(costs, Mapping):
+            problems.append(f"costs = {costs!r}: give a mapping of resource -> cost per MW")
+        else:
+            try:
+                out["costs"] = Costs(**costs)
+            except TypeError:
+                problems.append(
+                    f"costs = {dict(costs)!r}: the keys are production, consumption, exchange, "
+                    "grid and unresolved"
+                )
+            except ConfigurationError as error:
+                problems.append(str(error))
+
+
 def _step_config(values: Mapping[str, Any], problems: list[str]) -> StepConfig | None:
     try:
         limits = values.get("limits") or {}
@@ -170,9 +217,7 @@ def _step_config(values: Mapping[str, Any], problems: list[str]) -> StepConfig |
                 float(limits.get("import_max", math.inf)), float(limits.get("export_max", math.inf))
             ),
             tolerance=values.get("tolerance", StepConfig().tolerance),
-            merit_order=StepConfig().merit_order
-            if order is None
-            else tuple(Resource(r) for r in order),
+            merit_order=StepConfig().merit_order if order is None else order,
         )
     except (ConfigurationError, ValueError, TypeError) as error:
         problems.append(str(error))

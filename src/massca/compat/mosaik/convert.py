@@ -29,7 +29,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from massca.model import ZERO_FLEXIBILITY, ConfigurationError, Flexibility, InvalidStateError, State
+from massca.model import (
+    ZERO_FLEXIBILITY,
+    ConfigurationError,
+    ExchangeLimits,
+    Flexibility,
+    InvalidStateError,
+    State,
+)
 from massca.model.state import trusted_flexibility, trusted_state  # see states_from_inputs
 
 __all__ = [
@@ -37,6 +44,8 @@ __all__ = [
     "SNAP_RTOL",
     "band_params",
     "infer_band",
+    "interface_params",
+    "merit_level",
     "scale_factor",
     "scale_factor_mw",
     "seed_dict",
@@ -114,6 +123,34 @@ def band_params(low: Any, high: Any) -> dict[str, float]:
     if params.get("min", 0.0) > params.get("max", math.inf):
         raise ConfigurationError(f"create(min={low!r}, max={high!r}): min exceeds max")
     return params
+
+
+def merit_level(priority: Any) -> float | None:
+    """A unit's ``priority`` param of ``create`` (its merit level: lower is used first)
+    as a float, or None; `ConfigurationError` unless it is a finite number."""
+    if priority is None:
+        return None
+    number = isinstance(priority, int | float) and not isinstance(priority, bool)
+    if not number or not math.isfinite(priority):
+        raise ConfigurationError(f"create(priority={priority!r}): give a finite number")
+    return float(priority) + 0.0
+
+
+def interface_params(import_max: Any, export_max: Any) -> ExchangeLimits | None:
+    """A cell's ``import_max``/``export_max`` params of ``create`` as its interface
+    limits (an absent one is unlimited), or None if neither is given; `ConfigurationError`
+    unless each is a number of MW ``>= 0``."""
+    if import_max is None and export_max is None:
+        return None
+    limits = {}
+    for name, value in (("import_max", import_max), ("export_max", export_max)):
+        if value is None:
+            continue
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or math.isnan(value) or value < 0:
+            raise ConfigurationError(f"create({name}={value!r}): give a number of MW >= 0")
+        limits[name] = float(value)
+    return ExchangeLimits(**limits)
 
 
 def state_from_inputs(

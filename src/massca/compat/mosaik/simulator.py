@@ -12,11 +12,15 @@ agent under a cell is an intermediate controller or a unit agent follows from th
 when the simulation starts: agents with children are controllers, the others units.
 
 Same-time (weak) loops: mosaik steps this simulator again at the same time when the
-units answered a ``scale_factor``; each such step is the next *iteration*. Units receive
-``scale_factor`` in the first iteration of every time step, and in later iterations
-until the model has said "converged" ``convergence_steps`` times in a row; then the
-outputs stop and so does the loop. Running past ``convergence_max_steps`` raises
-`ConvergenceError` naming the time and the last balance (or warns, if so configured).
+units answered a ``scale_factor``; each such step is the next *iteration*, and
+`massca.compat.mosaik.weakloop` says when the loop ends (running past
+``convergence_max_steps`` raises `ConvergenceError` naming the time and the last
+balance, or warns, if so configured) and what the time step adds up to per cell.
+
+The step's strategy (``between_cells``, ``within_cell``, or the ``execute_method`` hook)
+and aggregation (or the ``aggregation_method`` hook) come from `massca.compat.mosaik.hooks`;
+cells' interface limits from their ``import_max``/``export_max`` params, units' merit
+levels from their ``priority`` params.
 
 mosaik runs this simulator on its own event loop: ``setup_done`` and ``step`` are
 generators that yield the runtime's coroutines for mosaik to await (no nested loops).
@@ -28,43 +32,44 @@ import math
 import time as clock
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any
 
 import mosaik_api_v3
 import structlog
 
-from massca.actors import MODEL_POLICY, Policy
 from massca.actors.gcpause import gc_paused
 from massca.compat.mosaik.config import MasConfig
 from massca.compat.mosaik.convert import (
     band_params,
     infer_band,
+    interface_params,
+    merit_level,
     scale_factor,
     scale_factor_mw,
     seed_dict,
     state_from_seed,
     states_from_inputs,
 )
+from massca.compat.mosaik.hooks import COORDINATOR_EID, aggregation_for, strategy_for
 from massca.compat.mosaik.hosting import Hosting, hosting_for
+from massca.compat.mosaik.weakloop import CellTally, Outcome, WeakLoop, tally
 from massca.compat.runtimes import open_runtime
 from massca.model import (
     AgentError,
     ConfigurationError,
     ConvergenceError,
+    ExchangeLimits,
     Hierarchy,
     Node,
     NodeKind,
-    Plan,
     State,
+    StepConfig,
     StepResult,
-    instruction_for,
 )
 
 __all__ = ["META", "MODEL", "MosaikAgents"]
 
 MODEL = "MosaikAgents"
-COORDINATOR_EID = "MosaikAgent"
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -73,7 +78,15 @@ META: dict[str, Any] = {
         MODEL: {
             "public": True,
             "any_inputs": True,
-            "params": ["controller", "unit", "min", "max"],
+            "params": [
+                "controller",
+                "unit",
+                "min",
+                "max",
+                "priority",
+                "import_max",
+                "export_max",
+            ],
             "attrs": [
                 "current",
                 "min",
@@ -84,7 +97,12 @@ META: dict[str, Any] = {
                 "production",
                 "consumption",
                 "classification",
+                "balance_after",
+                "classification_after",
+                "production_change",
+                "consumption_change",
                 "exchange",
+                "grid",
                 "unresolved",
                 "steptime",
                 "steptime_total",
@@ -107,6 +125,8 @@ class _Entity:
     parent: str | None
     params: dict[str, float] = field(default_factory=dict)  # from band_params
     band: str | None = None
+    priority: float | None = None  # a unit's merit level
+    interface: ExchangeLimits | None = None  # a cell's
 
 
 class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
@@ -120,10 +140,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.host: Hosting | None = None
         self._entities: dict[str, _Entity] = {}
         self._states: dict[str, State] = {}
-        self._time = -1
-        self._iteration = -1
-        self._converged_in_row = 0
+        self._loop = WeakLoop()
         self._emit_setpoints = False
+        self._tally: dict[str, CellTally] = {}
         self._result: StepResult | None = None
         self._measured: dict[str, State] = {}
         self._external = 0.0
@@ -141,6 +160,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.sid = sid
         self.config = MasConfig.parse(params)
         self._output_hook = self.config.hooks.get("output_method")
+        self._loop = WeakLoop(self.config.convergence_steps, self.config.convergence_max_steps)
         return self.meta  # type: ignore[no-any-return]
 
     def create(
@@ -151,6 +171,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         unit: str | None = None,
         min: float | None = None,
         max: float | None = None,
+        priority: float | None = None,
+        import_max: float | None = None,
+        export_max: float | None = None,
     ) -> list[dict[str, Any]]:
         if model != MODEL:
             raise ConfigurationError(f"unknown model {model!r}: this simulator has {MODEL!r}")
@@ -160,6 +183,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             raise ConfigurationError(f"unit = {unit!r}: give 'production' or 'consumption'")
         parent = self._resolve(controller)
         params = band_params(min, max)
+        level = merit_level(priority)
+        interface = interface_params(import_max, export_max)
         created = []
         for _ in range(num):
             if not self._entities:
@@ -167,7 +192,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             else:
                 eid = f"Agent_{len(self._entities)}"
                 entity_parent = parent if parent is not None else COORDINATOR_EID
-            self._entities[eid] = _Entity(eid, entity_parent, dict(params), unit)
+            if interface is not None and entity_parent != COORDINATOR_EID:
+                raise ConfigurationError(
+                    "create(import_max=..., export_max=...): interface limits belong to "
+                    "cells (controller=None), not to the coordinator or agents below a cell"
+                )
+            self._entities[eid] = _Entity(eid, entity_parent, dict(params), unit, level, interface)
             created.append({"eid": eid, "type": model})
         return created
 
@@ -193,10 +223,18 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         runtime = open_runtime(
             self.config.runtime,
             self.hierarchy,
-            self.config.step,
+            self._step_config(),
             log=self.config.log,
             timeout=self.config.timeout,
-            policy=self._policy(),
+            strategy=strategy_for(
+                self.config.between_cells,
+                self.config.within_cell,
+                hooks.get("execute_method"),
+                costs=self.config.costs,
+                priorities=self._priorities(),
+                state_dict=self.config.state_dict,
+            ),
+            aggregation=aggregation_for(hooks.get("aggregation_method"), self.config.state_dict),
         )
         self.host = hosting_for(runtime)
         yield self.host.start()
@@ -210,11 +248,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
     ) -> Generator[Any, Any, None]:
         assert self.host is not None
         assert self.hierarchy is not None
-        if time == self._time:
-            self._iteration += 1
-        else:
-            self._time, self._iteration, self._converged_in_row = time, 0, 0
-        iteration = self._iteration
+        self._loop = self._loop.enter(time)
+        iteration = self._loop.iteration
         with gc_paused():  # thousands of short-lived values, no cycles (see gcpause)
             self._read_inputs(time, iteration, inputs)
         # The last step's result has served get_data and the inputs: let it go before
@@ -227,11 +262,11 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._steptime_total = self._steptime + (self._steptime_total if iteration else 0.0)
         self._result = result
         self._measured = self._states  # get_data runs before the next step changes it
-        self._converged_in_row = self._converged_in_row + 1 if result.converged else 0
-        done = self._converged_in_row >= self.config.convergence_steps
-        if not done and iteration + 1 >= self.config.convergence_max_steps:
-            done = self._not_converged(time, result)
-        self._emit_setpoints = iteration == 0 or not done
+        self._tally = tally(self._tally if iteration else None, result)
+        self._loop, outcome = self._loop.leave(result.converged)
+        if outcome is Outcome.EXHAUSTED:
+            self._not_converged(time, result)
+        self._emit_setpoints = self._loop.emits_setpoints(outcome)
         self._report(time, iteration, result)
         return None
 
@@ -280,7 +315,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._closed = True
         try:
             if "finalize" in self.config.hooks:
-                self._call_hook("finalize", COORDINATOR_EID, self._time)
+                self._call_hook("finalize", COORDINATOR_EID, self._loop.time)
         finally:
             self._close_runtime()
 
@@ -313,7 +348,28 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             else:
                 kind = NodeKind.UNIT
             nodes.append(Node(entity.eid, kind, entity.parent))
-        return Hierarchy(tuple(nodes))
+        hierarchy = Hierarchy(tuple(nodes))
+        misplaced = sorted(
+            e.eid
+            for e in self._entities.values()
+            if e.priority is not None and hierarchy.kinds[e.eid] is not NodeKind.UNIT
+        )
+        if misplaced:
+            raise ConfigurationError(
+                f"create(priority=...) is a unit agent's merit level, but "
+                f"{', '.join(misplaced)} turned out to be coordinator or controller(s)"
+            )
+        return hierarchy
+
+    def _step_config(self) -> StepConfig:
+        """MAS_CONFIG's step settings with the cells' interface limits."""
+        interfaces = {
+            e.eid: e.interface for e in self._entities.values() if e.interface is not None
+        }
+        return replace(self.config.step, interfaces=interfaces)
+
+    def _priorities(self) -> dict[str, float]:
+        return {e.eid: e.priority for e in self._entities.values() if e.priority is not None}
 
     def _read_inputs(
         self, time: int, iteration: int, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -367,7 +423,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self._set_band(unit, infer_band(unit, list(inputs[unit]["current"])))
             self._unbanded.discard(unit)
         result = self._result  # the targets the units were told in this time step, if any
-        told = result.targets if self._iteration and result is not None else None
+        told = result.targets if self._loop.iteration and result is not None else None
         states_from_inputs(inputs, self._bands, self._params, time, self._states, told)
 
     def _set_band(self, unit: str, band: str) -> None:
@@ -384,14 +440,14 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             value = self._call_hook(
                 "output_method",
                 eid,
-                self._time,
+                self._loop.time,
                 aeid=eid,
                 aid=eid,
                 attrs=attrs,
                 current_state=state,
                 converged=not self._emit_setpoints,
-                current_time_step=self._time,
-                first_time_step=self._iteration == 0,
+                current_time_step=self._loop.time,
+                first_time_step=self._loop.iteration == 0,
             )
             return dict(value)
         values: dict[str, Any] = {}
@@ -409,6 +465,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
     def _node_outputs(
         self, eid: str, kind: NodeKind, attrs: list[str], result: StepResult
     ) -> dict[str, Any]:
+        if kind is NodeKind.CELL:
+            return self._cell_outputs(self._tally[eid], attrs)
         values: dict[str, Any] = {}
         state = result.aggregates[eid]
         for attr in attrs:
@@ -418,8 +476,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 values[attr] = state.production.current
             elif attr == "consumption":
                 values[attr] = state.consumption.current
-            elif attr == "classification" and kind is NodeKind.CELL:
-                values[attr] = result.balances[eid].value
             elif kind is NodeKind.COORDINATOR:
                 if attr == "exchange":
                     values[attr] = result.plan.exchange
@@ -432,39 +488,39 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 elif attr == "steptime_total" and self.config.performance:
                     values[attr] = self._steptime_total
                 elif attr == "iterations":
-                    values[attr] = self._iteration + 1
+                    values[attr] = self._loop.iteration + 1
         return values
 
-    # -- hooks, convergence, reporting --------------------------------------------------
+    @staticmethod
+    def _cell_outputs(cell: CellTally, attrs: list[str]) -> dict[str, Any]:
+        """A cell's outputs: its measured state before this time step's redispatch, its
+        state after the latest, the changes so far and where its residual goes."""
+        latest = cell.latest
+        values = {
+            "production": cell.before.production.current,
+            "consumption": cell.before.consumption.current,
+            "balance": cell.before.balance,
+            "classification": cell.balance_before.value,
+            "balance_after": latest.state.balance,
+            "classification_after": latest.balance.value,
+            "production_change": cell.production_change,
+            "consumption_change": cell.consumption_change,
+            "exchange": latest.plan.exchange,
+            "grid": latest.plan.grid,
+            "unresolved": latest.plan.unresolved,
+        }
+        return {attr: values[attr] for attr in attrs if attr in values}
 
-    def _policy(self) -> Policy:
-        """The model's policy, with the decision hooks the configuration names."""
-        hooks = self.config.hooks
-        chosen = {
-            name: hooks[name] for name in ("aggregation_method", "execute_method") if name in hooks
-        }
-        if not chosen:
-            return MODEL_POLICY
-        changes: dict[str, Any] = {
-            "name": ", ".join(
-                f"{name}={getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', fn)}"
-                for name, fn in chosen.items()
-            )
-        }
-        if "aggregation_method" in chosen:
-            changes["aggregate"] = partial(_hooked_aggregate, chosen["aggregation_method"])
-        if "execute_method" in chosen:
-            changes["decide"] = partial(_hooked_decide, chosen["execute_method"])
-        return replace(MODEL_POLICY, **changes)
+    # -- hooks, convergence, reporting --------------------------------------------------
 
     def _call_hook(self, hook: str, agent: str, time: int, **kwargs: Any) -> Any:
         try:
             return self.config.hooks[hook](**kwargs)
         except Exception as error:
-            iteration = max(self._iteration, 0)
+            iteration = max(self._loop.iteration, 0)
             raise AgentError(agent, time, iteration, f"hook {hook}", error) from error
 
-    def _not_converged(self, time: int, result: StepResult) -> bool:
+    def _not_converged(self, time: int, result: StepResult) -> None:
         assert self.hierarchy is not None
         balance = result.aggregates[self.hierarchy.root].balance
         message = (
@@ -477,7 +533,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 message + "; raise convergence_max_steps or set on_no_convergence='warn'"
             )
         log.warning("no convergence", time=time, balance=balance, plan=str(result.plan))
-        return True
 
     def _report(self, time: int, iteration: int, result: StepResult) -> None:
         verbose = self.config.verbose
@@ -488,6 +543,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 iteration=iteration,
                 converged=result.converged,
                 balances={c: b.value for c, b in result.balances.items()},
+                balances_after={c: b.value for c, b in result.balances_after.items()},
                 exchange=result.plan.exchange,
                 steptime_ms=round(self._steptime * 1e3, 3),
             )
@@ -505,32 +561,3 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         host, self.host = self.host, None
         if host is not None:
             host.close()
-
-
-def _hooked_aggregate(hook: Any, states: list[State]) -> State:
-    value = hook(
-        aeid=None,
-        aid=None,
-        requested_states={str(i): seed_dict(s) for i, s in enumerate(states)},
-        current_state=None,
-    )
-    return state_from_seed(value, "a controller", -1, "aggregation_method")
-
-
-def _hooked_decide(
-    hook: Any, system: State, cells: Mapping[str, State], config: Any
-) -> tuple[Plan, Any]:
-    value = hook(
-        current_state=seed_dict(system),
-        requested_states={cell: seed_dict(s) for cell, s in cells.items()},
-        config=config,
-    )
-    if not isinstance(value, Plan):
-        try:
-            value = Plan(**value)
-        except TypeError as error:
-            raise ConfigurationError(
-                f"execute_method returned {value!r}: return a massca.model.Plan or a dict "
-                "with imbalance, production_delta, consumption_delta, exchange, unresolved"
-            ) from error
-    return value, instruction_for(value, system)
