@@ -14,16 +14,18 @@ from massca.actors import runtime as runtime_module
 from massca.cli import main
 from massca.compat.runtimes import open_runtime
 from massca.log import read_log
-from massca.model import LogFormatError, cells_hierarchy
+from massca.model import LogFormatError, Strategy, cells_hierarchy
 from massca.workload import synthetic_states
 from tests.conftest import run_on
 
 
-def record(path: Path, runtime_kind: str = "native", steps: int = 3) -> Path:
+def record(
+    path: Path, runtime_kind: str = "native", steps: int = 3, strategy: Strategy = Strategy()
+) -> Path:
     hierarchy = cells_hierarchy(cells=2, depth=2, loads=3, generators=2)
 
     async def scenario():
-        async with open_runtime(runtime_kind, hierarchy, log=path) as runtime:
+        async with open_runtime(runtime_kind, hierarchy, log=path, strategy=strategy) as runtime:
             for step in range(steps):
                 first = await runtime.step(step * 900, 0, synthetic_states(hierarchy, 9, step))
                 await runtime.step(step * 900, 1, dict(first.targets))
@@ -203,3 +205,30 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
     )
     assert replay.returncode == 0, replay.stdout + replay.stderr
     assert "replayed: 2 steps, 2 iterations, 366 messages" in replay.stdout
+
+
+def test_the_strategy_is_recorded_and_replay_rebuilds_it_or_refuses_another(tmp_path) -> None:
+    optimal = Strategy.of("optimal", "merit", priorities={"cell-0.gen-0": 1.0})
+    path = record(tmp_path / "run.jsonl", strategy=optimal)
+    assert read_log(path).header.config["strategy"] == optimal.describe()
+    assert replay_file(path)[1].ok  # a built-in strategy is rebuilt from the header
+    expected = "recorded with the strategy optimal/merit, but replay was given cellular/"
+    with pytest.raises(LogFormatError, match=expected):
+        replay_file(path, strategy=Strategy())
+
+
+def nobody_moves(cells, config):
+    """A user's between-cells decision: every cell keeps its state."""
+    return {cell: view.state for cell, view in cells.items()}
+
+
+def test_a_log_of_a_users_function_replays_from_python_with_that_function(tmp_path, capsys) -> None:
+    strategy = Strategy.of(nobody_moves)
+    path = record(tmp_path / "run.jsonl", strategy=strategy)
+    assert main(["replay", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "tests.integration.test_replay.nobody_moves" in err
+    assert "massca.actors.replay_file(path, strategy=...)" in err
+    _, report = replay_file(path, strategy=strategy)
+    assert report.ok
+    assert report.steps == 3
