@@ -20,6 +20,7 @@ from massca import __version__
 from massca.errors import ConfigurationError, LogFormatError
 from massca.log import Event, LogContents, ReplayReport
 from massca.log.events import receivers_of
+from massca.model.strategy import BETWEEN_CELLS, WITHIN_CELL
 
 __all__ = ["main"]
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"massca {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run(commands)
+    _add_compare(commands)
     _add_scale(commands)
     _add_bench(commands)
     _add_replay(commands)
@@ -66,6 +68,66 @@ def main(argv: Sequence[str] | None = None) -> int:
 EXIT_INTERRUPTED = 130
 
 
+_RUN_KEYS = (
+    "cells",
+    "depth",
+    "start",
+    "days",
+    "until",
+    "step",
+    "seed",
+    "runtime",
+    "flexibility",
+    "der_scale",
+    "within",
+    "interface_scale",
+    "grid_limit",
+)
+
+
+def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
+    """The options `massca run` and `massca compare` share (defaults in brackets)."""
+    parser.add_argument(
+        "--config",
+        metavar="FILE.toml",
+        help="read options from a TOML file (same keys as the options; the command line wins)",
+    )
+    parser.add_argument("--cells", type=int, help="number of cells (2)")
+    parser.add_argument("--depth", type=int, help="intermediate controllers per cell (1)")
+    parser.add_argument("--start", help="simulated start in 2016, e.g. '2016-06-01 00:00'")
+    length = parser.add_mutually_exclusive_group()
+    length.add_argument("--days", type=float, help="simulated days (1)")
+    length.add_argument("--until", type=int, metavar="SECONDS", help="simulated seconds")
+    parser.add_argument("--step", type=int, help="seconds per step, a multiple of 900 (900)")
+    parser.add_argument("--seed", type=int, help="seed of the unit placement and DER sizes (13)")
+    parser.add_argument("--runtime", choices=("native", "mango"), help="agent runtime (native)")
+    parser.add_argument("--flexibility", type=float, help="loads' shiftable share (0.1)")
+    parser.add_argument(
+        "--der-scale", type=float, dest="der_scale", help="PV and wind ratings x this (15)"
+    )
+    parser.add_argument(
+        "--within",
+        choices=WITHIN_CELL,
+        help="how a cell divides its part among its units (proportional)",
+    )
+    parser.add_argument(
+        "--interface-scale",
+        type=float,
+        dest="interface_scale",
+        help="cells' import/export limits: their transformers' 50 MW x this (1)",
+    )
+    parser.add_argument(
+        "--grid-limit",
+        type=float,
+        dest="grid_limit",
+        metavar="MW",
+        help="the external grid's import and export limit (none)",
+    )
+    parser.add_argument("--no-log", action="store_true", help="do not write the event log")
+    parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+
+
 def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser(
         "run",
@@ -73,71 +135,55 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         description="Co-simulate N CIGRE MV cells with PV, wind and flexible loads "
         "(SimBench profiles) in mosaik, with a pandapower power flow every step and the "
         "MAS balancing the cells. Defaults: the prototype's example (2 cells, depth 1, one "
-        "day at 15-minute steps). Writes results.csv, events.jsonl, config.json, "
-        "summary.json and PNG plots into the run folder.",
+        "day at 15-minute steps), decided cell by cell (cellular). Writes results.csv, "
+        "events.jsonl, config.json, summary.json and PNG plots into the run folder.",
     )
+    _add_scenario_options(run)
     run.add_argument(
-        "--config",
-        metavar="FILE.toml",
-        help="read options from a TOML file (same keys as the options; the command line wins)",
-    )
-    run.add_argument("--cells", type=int, help="number of cells (2)")
-    run.add_argument("--depth", type=int, help="intermediate controllers per cell (1)")
-    run.add_argument("--start", help="simulated start in 2016, e.g. '2016-06-01 00:00'")
-    length = run.add_mutually_exclusive_group()
-    length.add_argument("--days", type=float, help="simulated days (1)")
-    length.add_argument("--until", type=int, metavar="SECONDS", help="simulated seconds")
-    run.add_argument("--step", type=int, help="seconds per step, a multiple of 900 (900)")
-    run.add_argument("--seed", type=int, help="seed of the unit placement and DER sizes (13)")
-    run.add_argument("--runtime", choices=("native", "mango"), help="agent runtime (native)")
-    run.add_argument("--flexibility", type=float, help="loads' shiftable share (0.1)")
-    run.add_argument(
-        "--der-scale", type=float, dest="der_scale", help="PV and wind ratings x this (15)"
+        "--strategy",
+        choices=BETWEEN_CELLS,
+        help="how the cells resolve their imbalances together (cellular)",
     )
     run.add_argument("--out", metavar="DIR", help="run folder (runs/run-<date>-<time>)")
-    run.add_argument("--no-log", action="store_true", help="do not write the event log")
-    run.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
-    run.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
     run.set_defaults(handler=_run)
+
+
+def _scenario_config(args: argparse.Namespace, **fixed: Any) -> Any:
+    """The run's `ScenarioConfig`: a TOML file's keys, then the command line's."""
+    from massca.scenario import ScenarioConfig, read_config_file
+    from massca.scenario.profiles import load_profiles
+
+    values = read_config_file(args.config) if args.config else {}
+    for key in _RUN_KEYS:
+        if getattr(args, key) is not None:
+            values[key] = getattr(args, key)
+    if getattr(args, "strategy", None) is not None:
+        values["strategy"] = args.strategy
+    if args.until is not None:
+        values.pop("days", None)
+    if args.no_log:
+        values["log"] = False
+    values.update(fixed)
+    try:
+        config = ScenarioConfig(**values)
+    except TypeError as error:
+        raise ConfigurationError(f"bad configuration: {error}") from None
+    load_profiles(config.start_time(), config.seconds)  # a bad period fails before any work
+    return config
 
 
 def _run(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from massca.scenario import ScenarioConfig, read_config_file, run_scenario
+    from massca.scenario import run_scenario
 
-    values = read_config_file(args.config) if args.config else {}
-    for key in (
-        "cells",
-        "depth",
-        "start",
-        "days",
-        "until",
-        "step",
-        "seed",
-        "runtime",
-        "flexibility",
-        "der_scale",
-    ):
-        if getattr(args, key) is not None:
-            values[key] = getattr(args, key)
-    if args.until is not None:
-        values.pop("days", None)
-    if args.no_log:
-        values["log"] = False
-    try:
-        config = ScenarioConfig(**values)
-    except TypeError as error:
-        raise ConfigurationError(f"bad configuration: {error}") from None
+    config = _scenario_config(args)
     out = Path(args.out or f"runs/run-{datetime.now():%Y%m%d-%H%M%S}")
-    from massca.scenario.profiles import load_profiles
-
-    load_profiles(config.start_time(), config.seconds)  # a bad period fails before any work
     if not args.quiet:
         print(
             f"massca run: {config.cells} cells x depth {config.depth}, from {config.start} "
-            f"for {config.seconds / 86400:g} day(s) at {config.step} s steps, runtime "
-            f"{config.runtime} -> {out}",
+            f"for {config.seconds / 86400:g} day(s) at {config.step} s steps, strategy "
+            f"{config.strategy}/{config.within}, runtime {config.runtime} -> {out}",
             flush=True,
         )
     try:
@@ -186,12 +232,77 @@ def _print_summary_of_run(summary: object) -> None:
         f"MAS step: median {summary.median_mas_iteration_ms:.2f} ms per iteration, "
         f"{summary.median_mas_step_ms:.2f} ms per time step"
     )
-    shares = ", ".join(f"{c} {100 * v:.0f}%" for c, v in list(summary.balanced_share.items())[:8])
-    more = " ..." if len(summary.balanced_share) > 8 else ""
-    print(f"balanced steps per cell: {shares}{more}")
+    for label, shares in (
+        ("balanced before redispatch", summary.balanced_share),
+        ("balanced after redispatch", summary.balanced_after_share),
+    ):
+        shown = ", ".join(f"{c} {100 * v:.0f}%" for c, v in list(shares.items())[:8])
+        more = " ..." if len(shares) > 8 else ""
+        print(f"{label}: {shown}{more}")
+    f = summary.figures
+    if f:
+        print(
+            f"{summary.strategy}: curtailed {f['curtailed_mwh']:.1f} MWh, load shifted "
+            f"{f['shifted_mwh']:.1f} MWh, between cells {f['between_cells_mwh']:.1f} MWh, "
+            f"grid import {f['grid_import_mwh']:.1f} / export {f['grid_export_mwh']:.1f} MWh, "
+            f"unresolved {f['unresolved_mwh']:.1f} MWh"
+        )
     print(f"run folder: {summary.out} (results.csv, config.json, summary.json, plots)")
     if summary.log_path is not None:
         print(f"event log: massca replay {summary.log_path}")
+
+
+# -- compare ------------------------------------------------------------------------------
+
+
+def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="run the scenario once per strategy on identical inputs and compare them",
+        description="Run the default scenario (with the run options given) once per "
+        "between-cells strategy, on identical inputs, each into <out>/<strategy>; write "
+        "comparison.csv and comparison.png into <out> and print the table.",
+    )
+    compare.add_argument(
+        "--strategies",
+        nargs="+",
+        default=list(BETWEEN_CELLS),
+        metavar="NAME",
+        help=f"strategies to compare ({' '.join(BETWEEN_CELLS)})",
+    )
+    _add_scenario_options(compare)
+    compare.add_argument("--out", metavar="DIR", help="folder (runs/compare-<date>-<time>)")
+    compare.set_defaults(handler=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from massca.scenario.compare import run_comparison
+    from massca.scenario.metrics import FIGURE_LABELS
+
+    config = _scenario_config(args)
+    out = Path(args.out or f"runs/compare-{datetime.now():%Y%m%d-%H%M%S}")
+    say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
+    summaries = run_comparison(
+        config, args.strategies, out, not args.quiet, announce=say, plots=not args.no_plots
+    )
+    names = [s.strategy for s in summaries]
+    width = max(len(label) for label in FIGURE_LABELS.values())
+    print(f"\n{'':<{width}} " + " ".join(f"{n:>22}" for n in names))
+    for key, label in FIGURE_LABELS.items():
+        print(f"{label:<{width}} " + " ".join(f"{s.figures[key]:>22.2f}" for s in summaries))
+    print(
+        f"{'median MAS step [ms]':<{width}} "
+        + " ".join(f"{s.median_mas_step_ms:>22.2f}" for s in summaries)
+    )
+    plot = "" if args.no_plots else f", {out / 'comparison.png'}"
+    print(f"\nwritten: {out / 'comparison.csv'}{plot}; each run in {out}/<strategy>")
+    stopped = [s for s in summaries if s.stopped]
+    if stopped:
+        print(f"stopped: {stopped[0].strategy}: {stopped[0].stopped}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return 0
 
 
 # -- scale --------------------------------------------------------------------------------

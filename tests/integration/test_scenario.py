@@ -27,20 +27,33 @@ def test_a_short_run_writes_results_log_config_and_plots(tmp_path, capsys) -> No
     assert code == 0
     printed = capsys.readouterr().out
     assert "complete: 4/4 steps" in printed
-    assert "balanced steps per cell: cell-0" in printed
+    assert "strategy cellular/proportional" in printed
+    assert "balanced after redispatch: cell-0" in printed
+    assert "cellular/proportional: curtailed" in printed
     assert f"massca replay {out / 'events.jsonl'}" in printed
     rows = rows_of(out / "results.csv")
     assert [int(r["time"]) for r in rows] == [0, 900, 1800, 2700]
     for row in rows:
-        assert row["cell-0_class"] in ("balanced", "oversupplied", "undersupplied")
+        for cell in ("cell-0", "cell-1"):
+            assert row[f"{cell}_class"] in ("balanced", "oversupplied", "undersupplied")
+            balance = float(row[f"{cell}_balance"])
+            own = float(row[f"{cell}_production_change"]) - float(row[f"{cell}_consumption_change"])
+            after = float(row[f"{cell}_balance_after"])
+            assert after == pytest.approx(balance + own, abs=1e-9)  # the cell's own part
+            parts = sum(float(row[f"{cell}_{p}"]) for p in ("exchange", "grid", "unresolved"))
+            assert parts == pytest.approx(after, abs=1e-9)  # where the rest went
         assert float(row["cell-1_consumption"]) > 0
         assert int(row["mas_iterations"]) >= 1
     config = json.loads((out / "config.json").read_text())
     assert (config["cells"], config["depth"], config["until"]) == (2, 2, 3600)
+    assert (config["strategy"], config["within"]) == ("cellular", "proportional")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 4
     assert summary["stopped"] is None
-    for plot in ("balance.png", "exchange.png", "classification.png"):
+    # at night the wind oversupplies both cells; each curtails to balance itself
+    assert summary["figures"]["balanced_after"] > 0
+    assert summary["figures"]["curtailed_mwh"] > 0
+    for plot in ("balance.png", "resolution.png", "exchange.png", "classification.png"):
         assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     _, report = replay_file(out / "events.jsonl")
     assert report.ok
@@ -86,6 +99,8 @@ def test_a_config_file_gives_the_options_and_the_command_line_wins(tmp_path) -> 
         (["--start", "2016-12-31 12:00"], "leaves the profile year 2016"),
         (["--start", "yesterday"], "start = 'yesterday': give a date like"),
         (["--step", "600"], "step = 600: must be a multiple of 900"),
+        (["--interface-scale", "-1"], "interface_scale = -1.0: a finite factor >= 0"),
+        (["--grid-limit", "-5"], "grid_limit = -5.0: MW >= 0"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, arguments, message) -> None:
@@ -188,3 +203,33 @@ def test_a_failure_mid_run_says_where_it_stopped(tmp_path, monkeypatch, capsys) 
     assert "the run failed: RuntimeError: profile source went away" in err
     assert "stopped after 4/12 steps (last completed: 2016-06-01 00:45:00)" in err
     assert len(rows_of(out / "results.csv")) == 4
+
+
+def test_compare_runs_each_strategy_on_the_same_inputs_and_writes_the_table(
+    tmp_path, capsys
+) -> None:
+    out = tmp_path / "cmp"
+    code = main(
+        ["compare", "--cells", "2", "--until", "1800", "--out", str(out), "--quiet", "--no-log"]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "global/proportional" in printed
+    assert "balanced after [% cell-steps]" in printed
+    rows = rows_of(out / "comparison.csv")
+    assert [r["strategy"] for r in rows] == [
+        "global/proportional",
+        "cellular/proportional",
+        "optimal/proportional",
+    ]
+    cost = {r["strategy"].split("/")[0]: float(r["cost"]) for r in rows}
+    assert cost["optimal"] <= min(cost["global"], cost["cellular"]) + 1e-6
+    assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # identical inputs: every run measured the same cells before redispatch
+    before = [
+        [r["cell-0_balance"] for r in rows_of(out / name / "results.csv")]
+        for name in ("global", "cellular", "optimal")
+    ]
+    assert before[0] == before[1] == before[2]
+    assert main(["compare", "--strategies", "cellular", "bogus", "--out", str(out)]) == 2
+    assert "give distinct names from global, cellular, optimal" in capsys.readouterr().err

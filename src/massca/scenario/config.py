@@ -6,6 +6,7 @@ file. Not here: running anything.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
@@ -13,7 +14,13 @@ from pathlib import Path
 from typing import Any
 
 from massca.compat.runtimes import RUNTIMES
-from massca.model import CIGRE_GENERATORS, CIGRE_LOADS, ConfigurationError
+from massca.model import (
+    BETWEEN_CELLS,
+    CIGRE_GENERATORS,
+    CIGRE_LOADS,
+    WITHIN_CELL,
+    ConfigurationError,
+)
 from massca.scenario.profiles import PROFILE_YEAR
 
 __all__ = ["ScenarioConfig", "read_config_file"]
@@ -31,6 +38,11 @@ class ScenarioConfig:
     cell's times this, times a per-cell factor in [0.5, 1.5] drawn with ``seed``; the
     CIGRE cell's own 1.71 MW against 43 MW of load would leave every cell undersupplied
     at all times (the prototype's wind turbines were 7 MW).
+
+    ``strategy`` / ``within``: the between-cells and within-cell strategies
+    (`massca.model.strategy`). ``interface_scale``: each cell's import/export limit is
+    the rating of the transformers that tie it to the 110 kV bus (50 MW) times this.
+    ``grid_limit``: the external grid's import and export limit in MW (None: unlimited).
     """
 
     cells: int = 2
@@ -43,6 +55,10 @@ class ScenarioConfig:
     runtime: str = "native"
     flexibility: float = 0.1
     der_scale: float = 15.0
+    strategy: str = "cellular"
+    within: str = "proportional"
+    interface_scale: float = 1.0
+    grid_limit: float | None = None
     log: bool = True
 
     def __post_init__(self) -> None:
@@ -74,6 +90,25 @@ class ScenarioConfig:
             problems.append(f"flexibility = {self.flexibility!r}: a load's share, 0 <= x < 1")
         if not (isinstance(self.der_scale, int | float) and self.der_scale >= 0):
             problems.append(f"der_scale = {self.der_scale!r}: a factor >= 0 for PV and wind")
+        if self.strategy not in BETWEEN_CELLS:
+            problems.append(
+                f"strategy = {self.strategy!r}: choose one of {', '.join(BETWEEN_CELLS)}"
+            )
+        if self.within not in WITHIN_CELL:
+            problems.append(f"within = {self.within!r}: choose one of {', '.join(WITHIN_CELL)}")
+        if not (
+            isinstance(self.interface_scale, int | float)
+            and math.isfinite(self.interface_scale)
+            and self.interface_scale >= 0
+        ):
+            problems.append(
+                f"interface_scale = {self.interface_scale!r}: a finite factor >= 0 for the "
+                "cells' interface limits"
+            )
+        if self.grid_limit is not None and not (
+            isinstance(self.grid_limit, int | float) and self.grid_limit >= 0
+        ):
+            problems.append(f"grid_limit = {self.grid_limit!r}: MW >= 0, or none for no limit")
         if problems:
             raise ConfigurationError("; ".join(problems))
 

@@ -6,10 +6,12 @@ simulators, the mosaik world.
 
 Each cell is pandapower's ``create_cigre_network_mv(with_der="pv_wind")``: 15 buses,
 18 loads (residential and commercial/industrial, 43 MW in all), 8 PV plants and one
-wind turbine (1.71 MW). The N copies are joined at their 110 kV bus: all cells hang from
-one 110 kV slack bus with one external grid (the prototype ties cells to one external
-grid too). Copies are made by offsetting the element tables, in linear time (pandapower's
-``merge_nets`` took 13 s for 50 cells).
+wind turbine (1.71 MW), tied to the 110 kV bus by two 110/20 kV transformers of 25 MVA
+each: a cell's interface rating (`interface_ratings`) is their sum, 50 MVA. The N copies
+are joined at their 110 kV bus: all cells hang from one 110 kV slack bus with one
+external grid (the prototype ties cells to one external grid too). Copies are made by
+offsetting the element tables, in linear time (pandapower's ``merge_nets`` took 13 s for
+50 cells).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pandas as pd
 
 from massca.model import ConfigurationError
 
-__all__ = ["GridUnit", "build_grid"]
+__all__ = ["GridUnit", "build_grid", "interface_ratings"]
 
 _BUS_COLUMNS = {
     "load": ("bus",),
@@ -121,3 +123,13 @@ def _replicate(cell: object, cells: int, slack: int) -> object:
     if "bus_geodata" in net and len(net.bus_geodata):  # type: ignore[operator, attr-defined]
         net.bus_geodata = net.bus_geodata.iloc[0:0]  # type: ignore[attr-defined]
     return net
+
+
+def interface_ratings(net: object, cells: int) -> tuple[float, ...]:
+    """Per cell, the summed rating (``sn_mva``) of the transformers that tie it to the
+    shared 110 kV bus: what can flow through its connection point, in MVA (= MW at unity
+    power factor)."""
+    trafos = net.trafo  # type: ignore[attr-defined]
+    owner = trafos["name"].astype(str).str.split(" ", n=1).str[0].str[1:].astype(int)
+    ratings = trafos["sn_mva"].groupby(owner).sum()
+    return tuple(float(ratings.get(cell, 0.0)) for cell in range(cells))

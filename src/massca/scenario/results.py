@@ -4,16 +4,21 @@ Belongs here: a mosaik simulator that receives the MAS's and the grid's outputs 
 writes them. Not here: plots and the summary (`report`). Inputs are filed under the
 time step (slot of ``step_size`` seconds) they belong to.
 
-Columns: ``time`` (seconds), ``datetime``, per cell ``<cell>_production``,
-``<cell>_consumption``, ``<cell>_balance`` [MW] and ``<cell>_class``;
-``external_grid_p_mw`` (the external grid's power from the power flow),
-``mas_exchange_mw`` (the MAS's planned exchange), ``mas_iterations`` and
-``mas_step_ms`` (the MAS's wall time over all iterations of the time step; the MAS
-sends running totals, because mosaik passes simulators outside the weak loop's group
-only the last value of a time step). Cells'
-values are those of the *last* iteration of a time step (after redispatch converged).
-A row is written and flushed when the next time step begins, and the last one at
-``finalize``: a run that stops early keeps every completed step.
+Columns: ``time`` (seconds), ``datetime``; per cell, from the MAS (MW; exports and
+surpluses positive): ``<cell>_production``, ``<cell>_consumption``, ``<cell>_balance`` and
+``<cell>_class`` as measured before the MAS redispatched anything in the time step;
+``<cell>_balance_after`` and ``<cell>_class_after`` after its redispatch;
+``<cell>_production_change`` and ``<cell>_consumption_change`` (what the MAS changed in
+the cell's units over the time step); ``<cell>_exchange`` (with other cells),
+``<cell>_grid`` (with the external grid) and ``<cell>_unresolved``. Then
+``external_grid_p_mw`` (the external grid's power from the power flow, + import),
+``mas_exchange_mw`` and ``mas_unresolved_mw`` (the MAS's planned exchange with the
+external grid and what it left unresolved), ``mas_iterations`` and ``mas_step_ms`` (the
+MAS's wall time over all iterations of the time step; the MAS sends running totals,
+because mosaik passes simulators outside the weak loop's group only the last value of a
+time step). Cells' values are those of the *last* iteration of a time step (after
+redispatch converged). A row is written and flushed when the next time step begins,
+and the last one at ``finalize``: a run that stops early keeps every completed step.
 """
 
 from __future__ import annotations
@@ -24,7 +29,23 @@ from typing import IO, Any
 
 import mosaik_api_v3
 
-__all__ = ["META", "ResultsCollector"]
+__all__ = ["CELL_COLUMNS", "CELL_OUTPUTS", "META", "ResultsCollector"]
+
+CELL_COLUMNS = {
+    "production": "production",
+    "consumption": "consumption",
+    "balance": "balance",
+    "classification": "class",
+    "balance_after": "balance_after",
+    "classification_after": "class_after",
+    "production_change": "production_change",
+    "consumption_change": "consumption_change",
+    "exchange": "exchange",
+    "grid": "grid",
+    "unresolved": "unresolved",
+}
+"""A cell's MAS output -> the suffix of its column (``<cell>_<suffix>``)."""
+CELL_OUTPUTS = tuple(CELL_COLUMNS)
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -63,13 +84,14 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.cells = dict(cells or {})
         columns = ["time", "datetime"]
         for name in self.cells.values():
-            columns += [
-                f"{name}_production",
-                f"{name}_consumption",
-                f"{name}_balance",
-                f"{name}_class",
-            ]
-        columns += ["external_grid_p_mw", "mas_exchange_mw", "mas_iterations", "mas_step_ms"]
+            columns += [f"{name}_{suffix}" for suffix in CELL_COLUMNS.values()]
+        columns += [
+            "external_grid_p_mw",
+            "mas_exchange_mw",
+            "mas_unresolved_mw",
+            "mas_iterations",
+            "mas_step_ms",
+        ]
         self.file = open(path, "w", newline="")  # noqa: SIM115 - closed in finalize
         self.writer = csv.DictWriter(self.file, fieldnames=columns)
         self.writer.writeheader()
@@ -102,18 +124,15 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
     def _take(self, row: dict[str, Any], attr: str, source: str, value: Any) -> None:
         eid = source.split(".", 1)[1]
         if eid in self.cells:
-            column = {
-                "production": "production",
-                "consumption": "consumption",
-                "balance": "balance",
-                "classification": "class",
-            }.get(attr)
+            column = CELL_COLUMNS.get(attr)
             if column:
                 row[f"{self.cells[eid]}_{column}"] = value
         elif attr == "P[MW]":
             row["external_grid_p_mw"] = value
         elif attr == "exchange":
             row["mas_exchange_mw"] = value
+        elif attr == "unresolved":
+            row["mas_unresolved_mw"] = value
         elif attr == "steptime_total":  # running totals of the time step: the last wins
             row["mas_step_ms"] = value * 1e3
         elif attr == "iterations":

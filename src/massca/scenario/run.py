@@ -13,7 +13,6 @@ down, so every completed step is on disk; the summary says where the run stopped
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import statistics
 import time
@@ -23,13 +22,19 @@ from pathlib import Path
 
 from massca.model import ConfigurationError
 from massca.scenario.config import ScenarioConfig
+from massca.scenario.metrics import cell_names, figures, read_rows
 
 __all__ = ["RunSummary", "prepare_folder", "run_scenario", "summarise"]
 
 
 @dataclass(frozen=True, slots=True)
 class RunSummary:
-    """What a run did. ``stopped`` is None for a complete run, else why it stopped."""
+    """What a run did. ``stopped`` is None for a complete run, else why it stopped.
+
+    ``balanced_share`` / ``balanced_after_share``: per cell, the share of time steps in
+    which it was balanced before / after the MAS's redispatch. ``figures``: the run's
+    `massca.scenario.metrics.RunFigures` (energies, balanced cell-steps, cost).
+    """
 
     out: Path
     steps: int
@@ -38,7 +43,10 @@ class RunSummary:
     wall_s: float
     median_mas_step_ms: float
     median_mas_iteration_ms: float
+    strategy: str = ""
     balanced_share: dict[str, float] = field(default_factory=dict)
+    balanced_after_share: dict[str, float] = field(default_factory=dict)
+    figures: dict[str, float] = field(default_factory=dict)
     last_time: str = ""
     stopped: str | None = None
     log_path: Path | None = None
@@ -100,20 +108,20 @@ def summarise(
     log_path: Path | None,
 ) -> RunSummary:
     """The summary of the run folder ``out`` as it is on disk."""
-    with (out / "results.csv").open(newline="") as file:
-        rows = list(csv.DictReader(file))
-    cells = [c[: -len("_class")] for c in (rows[0] if rows else {}) if c.endswith("_class")]
+    rows = read_rows(out / "results.csv")
+    cells = cell_names(rows)
     step_ms = [float(r["mas_step_ms"]) for r in rows if r["mas_step_ms"]]
     iteration_ms = [
         float(r["mas_step_ms"]) / int(r["mas_iterations"])
         for r in rows
         if r["mas_iterations"] not in ("", "0")
     ]
-    balanced = (
-        {cell: sum(r[f"{cell}_class"] == "balanced" for r in rows) / len(rows) for cell in cells}
-        if rows
-        else {}
-    )
+
+    def share(column: str) -> dict[str, float]:
+        if not rows:
+            return {}
+        return {c: sum(r[f"{c}_{column}"] == "balanced" for r in rows) / len(rows) for c in cells}
+
     return RunSummary(
         out=out,
         steps=len(rows),
@@ -122,7 +130,10 @@ def summarise(
         wall_s=wall_s,
         median_mas_step_ms=statistics.median(step_ms) if step_ms else 0.0,
         median_mas_iteration_ms=statistics.median(iteration_ms) if iteration_ms else 0.0,
-        balanced_share=balanced,
+        strategy=f"{config.strategy}/{config.within}",
+        balanced_share=share("class"),
+        balanced_after_share=share("class_after"),
+        figures=figures(rows, config.step).to_json(),
         last_time=rows[-1]["datetime"] if rows else "",
         stopped=stopped,
         log_path=log_path,
@@ -159,7 +170,10 @@ def _json(summary: RunSummary) -> dict[str, object]:
         "wall_s": summary.wall_s,
         "median_mas_step_ms": summary.median_mas_step_ms,
         "median_mas_iteration_ms": summary.median_mas_iteration_ms,
+        "strategy": summary.strategy,
         "balanced_share": summary.balanced_share,
+        "balanced_after_share": summary.balanced_after_share,
+        "figures": summary.figures,
         "last_time": summary.last_time,
         "stopped": summary.stopped,
         "log": None if summary.log_path is None else str(summary.log_path),

@@ -6,8 +6,11 @@ what each simulator does, running the world and reporting (`run`).
 The world: the grid (mosaik-pandapower-2, power flow every step); one unit simulator
 (PV, wind, loads with SimBench profiles); the MAS (massca's mosaik shell) in a group with
 the units so that set-points can loop back within a time step; the results collector.
-Per cell: a cell controller, a chain of ``depth`` controllers over the cell's units
-(shuffled with ``seed``, then divided evenly, as the prototype did), one agent per unit.
+Per cell: a cell controller with the cell's interface limits (its transformers' rating
+times ``interface_scale``), a chain of ``depth`` controllers over the cell's units
+(shuffled with ``seed``, then divided evenly, as the prototype did), one agent per unit
+with its merit level (`MERIT_LEVELS`, used by ``within = "merit"``). The MAS decides
+with the configured strategies and the external grid's ``grid_limit``.
 Each unit feeds its bus (``P_gen[MW]`` or ``P_load[MW]``) and its agent; the original
 grid elements are disabled. The external grid's power reaches the coordinator one step
 late (time-shifted), as in the prototype.
@@ -22,10 +25,15 @@ from typing import Any
 
 from massca.model.builders import split_evenly
 from massca.scenario.config import ScenarioConfig
-from massca.scenario.grid import GridUnit, build_grid
+from massca.scenario.grid import GridUnit, build_grid, interface_ratings
 from massca.scenario.profiles import load_profiles
+from massca.scenario.results import CELL_OUTPUTS
 
-__all__ = ["ScenarioWorld", "build_world"]
+__all__ = ["MERIT_LEVELS", "ScenarioWorld", "build_world"]
+
+MERIT_LEVELS = {"wind": 0.0, "pv": 1.0, "commercial": 0.0, "residential": 1.0}
+"""Merit levels by a unit's profile (lower is used first): wind is curtailed before PV,
+commercial and industrial loads shift before residential ones."""
 
 SIM_CONFIG = {
     "Grid": {"python": "mosaik_components.pandapower:Simulator"},
@@ -54,6 +62,7 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
 
     profiles = load_profiles(config.start_time(), config.seconds)
     net, units = build_grid(config.cells)
+    ratings = interface_ratings(net, config.cells)
     world = mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False)
     gridsim = world.start("Grid", step_size=config.step)
     grid = gridsim.Grid(net=net)
@@ -67,6 +76,11 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
             log=None if log_path is None else str(log_path),
             performance=True,
             convergence_max_steps=5,
+            between_cells=config.strategy,
+            within_cell=config.within,
+            limits={}
+            if config.grid_limit is None
+            else {"import_max": config.grid_limit, "export_max": config.grid_limit},
         )
         unitsim = world.start("Units", step_size=config.step, profiles=profiles)
     coordinator = massim.MosaikAgents()
@@ -75,7 +89,10 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
     cell_agents = []
     agents = 1
     for cell in range(config.cells):
-        cell_agent = massim.MosaikAgents.create(num=1, controller=None)[0]
+        limit = ratings[cell] * config.interface_scale
+        cell_agent = massim.MosaikAgents.create(
+            num=1, controller=None, import_max=limit, export_max=limit
+        )[0]
         cells[cell_agent.eid] = f"cell-{cell}"
         cell_agents.append(cell_agent)
         members = [u for u in units if u.cell == cell]
@@ -113,10 +130,8 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
     )
     collector = results.Collector()
     for cell_agent in cell_agents:
-        world.connect(
-            cell_agent, collector, "production", "consumption", "balance", "classification"
-        )
-    world.connect(coordinator, collector, "exchange", "steptime_total", "iterations")
+        world.connect(cell_agent, collector, *CELL_OUTPUTS)
+    world.connect(coordinator, collector, "exchange", "unresolved", "steptime_total", "iterations")
     world.connect(ext_grid, collector, "P[MW]")
     return ScenarioWorld(world, agents, units, cells, log_path, results_path)
 
@@ -132,7 +147,9 @@ def _add_unit(
     scale: float,
 ) -> None:
     band = "consumption" if unit.kind == "load" else "production"
-    agent = massim.MosaikAgents.create(num=1, controller=controller, unit=band)[0]
+    agent = massim.MosaikAgents.create(
+        num=1, controller=controller, unit=band, priority=MERIT_LEVELS[unit.profile]
+    )[0]
     flexibility = config.flexibility if unit.kind == "load" else 0.0
     model = getattr(unitsim, _MODEL[unit.kind])
     entity = model(rating=unit.rating_mw * scale, profile=unit.profile, flexibility=flexibility)

@@ -1,0 +1,141 @@
+"""What a run's results add up to: how often cells were balanced, how much energy was
+curtailed, shifted, exchanged and left unresolved, and what that cost.
+
+Belongs here: reading ``results.csv`` rows into these figures (`figures`) and each time
+step's breakdown of how the cells' imbalance was resolved (`resolution`). Not here:
+writing the CSV (`results`), drawing (`report`) or printing (the CLI).
+
+Energies are in MWh: each time step's MW times the step's length in hours, summed.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from massca.model import Costs
+
+__all__ = ["FIGURE_LABELS", "RunFigures", "cell_names", "figures", "read_rows", "resolution"]
+
+Row = Mapping[str, str]
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a ``results.csv``."""
+    with path.open(newline="") as file:
+        return list(csv.DictReader(file))
+
+
+def cell_names(rows: Sequence[Row]) -> list[str]:
+    """The cells of a results table, in column order."""
+    return [c[: -len("_class")] for c in (rows[0] if rows else {}) if c.endswith("_class")]
+
+
+def _mw(row: Row, column: str) -> float:
+    value = row.get(column, "")
+    return float(value) if value not in ("", None) else 0.0
+
+
+def resolution(row: Row, cells: Sequence[str]) -> tuple[float, float, float, float]:
+    """How one time step's cell imbalances were resolved, in MW, summed over cells:
+    inside the cells (their own units), between cells, by the external grid, unresolved.
+
+    Each cell's part is counted in the direction of its own imbalance, so the four add up
+    to the sum of the cells' absolute imbalances; a cell that acts against its own
+    imbalance (``global`` does so) makes the first part smaller, the second larger.
+    """
+    inside = between = grid = unresolved = 0.0
+    for cell in cells:
+        balance = _mw(row, f"{cell}_balance")
+        if balance == 0.0:
+            continue
+        sign = 1.0 if balance > 0 else -1.0
+        own = _mw(row, f"{cell}_consumption_change") - _mw(row, f"{cell}_production_change")
+        inside += sign * own
+        between += sign * _mw(row, f"{cell}_exchange")
+        grid += sign * _mw(row, f"{cell}_grid")
+        unresolved += sign * _mw(row, f"{cell}_unresolved")
+    return inside, between, grid, unresolved
+
+
+FIGURE_LABELS = {
+    "balanced_before": "balanced before [% cell-steps]",
+    "balanced_after": "balanced after [% cell-steps]",
+    "curtailed_mwh": "curtailed [MWh]",
+    "raised_mwh": "production raised [MWh]",
+    "shifted_mwh": "load shifted [MWh]",
+    "between_cells_mwh": "between cells [MWh]",
+    "grid_import_mwh": "grid import [MWh]",
+    "grid_export_mwh": "grid export [MWh]",
+    "unresolved_mwh": "unresolved [MWh]",
+    "cost": "cost",
+}
+"""Every figure's name and how a table or a plot labels it."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunFigures:
+    """The figures of one run; see `FIGURE_LABELS`. ``cost`` is `massca.model.costs`'s
+    linear cost of every step's decision, per MW times the step's hours, summed."""
+
+    balanced_before: float
+    balanced_after: float
+    curtailed_mwh: float
+    raised_mwh: float
+    shifted_mwh: float
+    between_cells_mwh: float
+    grid_import_mwh: float
+    grid_export_mwh: float
+    unresolved_mwh: float
+    cost: float
+
+    def to_json(self) -> dict[str, float]:
+        """The figures as a plain mapping."""
+        return asdict(self)
+
+
+def figures(rows: Sequence[Row], step_s: int, costs: Costs = Costs()) -> RunFigures:
+    """The figures of a run's rows, whose time steps are ``step_s`` seconds long."""
+    cells = cell_names(rows)
+    hours = step_s / 3600
+    cell_steps = len(rows) * len(cells)
+    parts: dict[str, list[float]] = {name: [] for name in RunFigures.__slots__}
+    for row in rows:
+        for cell in cells:
+            produced = _mw(row, f"{cell}_production_change")
+            shifted = _mw(row, f"{cell}_consumption_change")
+            exchange = _mw(row, f"{cell}_exchange")
+            grid = _mw(row, f"{cell}_grid")
+            unresolved = _mw(row, f"{cell}_unresolved")
+            parts["balanced_before"].append(row[f"{cell}_class"] == "balanced")
+            parts["balanced_after"].append(row.get(f"{cell}_class_after") == "balanced")
+            parts["curtailed_mwh"].append(max(-produced, 0.0) * hours)
+            parts["raised_mwh"].append(max(produced, 0.0) * hours)
+            parts["shifted_mwh"].append(abs(shifted) * hours)
+            parts["between_cells_mwh"].append(max(exchange, 0.0) * hours)
+            parts["grid_import_mwh"].append(max(-grid, 0.0) * hours)
+            parts["grid_export_mwh"].append(max(grid, 0.0) * hours)
+            parts["unresolved_mwh"].append(abs(unresolved) * hours)
+            parts["cost"].append(
+                hours
+                * (
+                    costs.production * abs(produced)
+                    + costs.consumption * abs(shifted)
+                    + costs.exchange * abs(exchange) / 2
+                    + costs.grid * abs(grid)
+                    + costs.unresolved * abs(unresolved)
+                )
+            )
+    share = 100.0 / cell_steps if cell_steps else 0.0
+    return RunFigures(
+        balanced_before=share * sum(parts["balanced_before"]),
+        balanced_after=share * sum(parts["balanced_after"]),
+        **{
+            name: math.fsum(values)
+            for name, values in parts.items()
+            if name not in ("balanced_before", "balanced_after")
+        },
+    )
