@@ -6,7 +6,9 @@ measuring it. Not here: printing (the CLI) or the scenario with a real grid.
 What is measured: per step, the wall time of ``await runtime.step(...)`` (the log's
 flush included when the log is on); not the generation of the synthetic inputs. The
 oracle (`reference_step`) runs on the same inputs for the ratio, with the garbage
-collector paused as the runtimes pause it. Memory is the process's
+collector paused as the runtimes pause it; so does the coordinator's between-cells
+decision alone (``strategy.between.decide`` on the cells' views: for ``optimal``, building
+and solving its linear programme), reported as the decision time. Memory is the process's
 peak resident set (``ru_maxrss``) after the run minus the same before the runtime was
 built, per agent.
 """
@@ -28,8 +30,19 @@ from typing import Any
 
 from massca.actors.gcpause import gc_paused
 from massca.compat.runtimes import RUNTIMES, loop_for, open_runtime
-from massca.model import ConfigurationError, cells_hierarchy, reference_step
-from massca.workload import synthetic_states
+from massca.model import (
+    BETWEEN_CELLS,
+    WITHIN_CELL,
+    CellView,
+    ConfigurationError,
+    Hierarchy,
+    State,
+    StepConfig,
+    Strategy,
+    cells_hierarchy,
+    reference_step,
+)
+from massca.workload import synthetic_priorities, synthetic_states
 
 __all__ = ["BenchConfig", "BenchResult", "run_bench"]
 
@@ -49,6 +62,8 @@ class BenchConfig:
     seed: int = 1
     log: bool = True
     log_path: str | None = None
+    strategy: str = "cellular"
+    within: str = "proportional"
 
     def __post_init__(self) -> None:
         problems = []
@@ -60,8 +75,18 @@ class BenchConfig:
             problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if self.log_path is not None and not self.log:
             problems.append("a log path was given with the log switched off")
+        if self.strategy not in BETWEEN_CELLS:
+            problems.append(f"strategy = {self.strategy!r}: choose one of {BETWEEN_CELLS}")
+        if self.within not in WITHIN_CELL:
+            problems.append(f"within = {self.within!r}: choose one of {WITHIN_CELL}")
         if problems:
             raise ConfigurationError("; ".join(problems))
+
+    def strategy_for(self, hierarchy: Hierarchy) -> Strategy:
+        """The strategy to run (``merit`` with the synthetic units' levels)."""
+        if self.within == "merit":
+            return Strategy.of(self.strategy, "merit", priorities=synthetic_priorities(hierarchy))
+        return Strategy.of(self.strategy, self.within)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +94,7 @@ class BenchResult:
     """The figures of one benchmark run (all times in ms)."""
 
     runtime: str
+    strategy: str
     cells: int
     depth: int
     agents: int
@@ -81,6 +107,7 @@ class BenchResult:
     max_step_ms: float
     oracle_median_ms: float
     ratio_to_oracle: float
+    decision_median_ms: float
     messages_per_step: float
     peak_rss_mb: float
     memory_per_agent_kb: float
@@ -103,11 +130,14 @@ def run_bench(
         if config.log:
             log_path = config.log_path or str(Path(scratch) / "bench.jsonl")
         with asyncio.Runner(loop_factory=loop_for(config.runtime)) as runner:
-            times, oracle, sent = runner.run(_measure(config, hierarchy, log_path, progress))
+            times, oracle, decision, sent = runner.run(
+                _measure(config, hierarchy, log_path, progress)
+            )
     peak_kb = _peak_rss_kb()
     total = config.warmup + config.steps
     return BenchResult(
         runtime=config.runtime,
+        strategy=f"{config.strategy}/{config.within}",
         cells=config.cells,
         depth=config.depth,
         agents=len(hierarchy),
@@ -120,6 +150,7 @@ def run_bench(
         max_step_ms=max(times),
         oracle_median_ms=statistics.median(oracle),
         ratio_to_oracle=statistics.median(times) / statistics.median(oracle),
+        decision_median_ms=statistics.median(decision),
         messages_per_step=sent / total,
         peak_rss_mb=peak_kb / 1024,
         memory_per_agent_kb=max(peak_kb - baseline_kb, 0) / len(hierarchy),
@@ -133,31 +164,53 @@ async def _measure(
     hierarchy: Any,
     log_path: str | None,
     progress: Callable[[int, int], None] | None,
-) -> tuple[list[float], list[float], int]:
+) -> tuple[list[float], list[float], list[float], int]:
     times: list[float] = []
     oracle: list[float] = []
+    decision: list[float] = []
     total = config.warmup + config.steps
-    async with open_runtime(config.runtime, hierarchy, log=log_path) as runtime:
+    strategy = config.strategy_for(hierarchy)
+    async with open_runtime(config.runtime, hierarchy, log=log_path, strategy=strategy) as rt:
         for step in range(total):
             states = synthetic_states(hierarchy, config.seed, step)
             start = time.perf_counter()
-            await runtime.step(step * STEP_SECONDS, 0, states)
+            result = await rt.step(step * STEP_SECONDS, 0, states)
             elapsed = time.perf_counter() - start
             if step >= config.warmup:
                 times.append(elapsed * 1e3)
-                oracle.append(_time_oracle(hierarchy, states))
+                oracle.append(_time_oracle(hierarchy, states, strategy))
+                decision.append(_time_decision(hierarchy, result.aggregates, strategy))
             if progress is not None:
                 progress(step + 1, total)
-        sent = runtime.messages_sent
-    return times, oracle, sent
+        sent = rt.messages_sent
+    return times, oracle, decision, sent
 
 
-def _time_oracle(hierarchy: Any, states: Any) -> float:
+def _time_oracle(hierarchy: Hierarchy, states: dict[str, State], strategy: Strategy) -> float:
     """The oracle's time in ms, under the same garbage-collector policy as the runtime
     (paused), so the ratio compares like with like."""
     with gc_paused():
         start = time.perf_counter()
-        reference_step(hierarchy, states)
+        reference_step(hierarchy, states, strategy=strategy)
+        return (time.perf_counter() - start) * 1e3
+
+
+def _time_decision(
+    hierarchy: Hierarchy, aggregates: Any, strategy: Strategy, config: StepConfig = StepConfig()
+) -> float:
+    """The coordinator's between-cells decision alone, in ms, on the step's cells."""
+    between = strategy.between
+    views = {
+        cell: CellView(
+            aggregates[cell],
+            config.interface(cell),
+            between.propose(aggregates[cell], config.interface(cell), config),
+        )
+        for cell in hierarchy.cells
+    }
+    with gc_paused():
+        start = time.perf_counter()
+        between.decide(views, config)
         return (time.perf_counter() - start) * 1e3
 
 

@@ -363,6 +363,8 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument("--steps", type=int, default=50, help="measured steps (default 50)")
     bench.add_argument("--warmup", type=int, default=3, help="unmeasured first steps (3)")
     bench.add_argument("--runtime", choices=("native", "mango"), default="native")
+    bench.add_argument("--strategy", choices=BETWEEN_CELLS, default="cellular")
+    bench.add_argument("--within", choices=WITHIN_CELL, default="proportional")
     bench.add_argument("--seed", type=int, default=1, help="seed of the synthetic states")
     logging = bench.add_mutually_exclusive_group()
     logging.add_argument("--no-log", action="store_true", help="switch the event log off")
@@ -383,6 +385,8 @@ def _bench(args: argparse.Namespace) -> int:
         seed=args.seed,
         log=not args.no_log,
         log_path=args.log,
+        strategy=args.strategy,
+        within=args.within,
     )
     result = run_bench(config, progress=_progress_bar("bench") if sys.stderr.isatty() else None)
     if args.json:
@@ -391,7 +395,8 @@ def _bench(args: argparse.Namespace) -> int:
     log = f"on ({result.log_path})" if result.log_path else "on (discarded)"
     print(
         f"massca bench: {result.cells} cells x depth {result.depth}, {result.agents} agents "
-        f"({result.units} units), runtime {result.runtime}, log {log if result.log else 'off'}"
+        f"({result.units} units), runtime {result.runtime}, strategy {result.strategy}, "
+        f"log {log if result.log else 'off'}"
     )
     print(
         f"  step time   median {result.median_step_ms:.2f} ms   min {result.min_step_ms:.2f} ms"
@@ -400,6 +405,10 @@ def _bench(args: argparse.Namespace) -> int:
     print(
         f"  oracle      median {result.oracle_median_ms:.2f} ms   ratio "
         f"{result.ratio_to_oracle:.1f}x"
+    )
+    print(
+        f"  decision    median {result.decision_median_ms:.2f} ms (between cells, at the "
+        "coordinator)"
     )
     print(f"  messages    {result.messages_per_step:.0f} per step")
     print(

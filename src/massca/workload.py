@@ -16,7 +16,7 @@ import random
 
 from massca.model import Flexibility, Hierarchy, State
 
-__all__ = ["synthetic_states"]
+__all__ = ["synthetic_priorities", "synthetic_states"]
 
 
 def synthetic_states(hierarchy: Hierarchy, seed: int, step: int = 0) -> dict[str, State]:
@@ -34,3 +34,10 @@ def synthetic_states(hierarchy: Hierarchy, seed: int, step: int = 0) -> dict[str
             band = Flexibility(0.8 * demand, 1.2 * demand, demand)
             states[unit] = State(zero, band)
     return states
+
+
+def synthetic_priorities(hierarchy: Hierarchy, levels: int = 3) -> dict[str, float]:
+    """Merit levels for every unit of ``hierarchy``: the number in its id modulo
+    ``levels`` (``cell-0.gen-4`` -> 1.0 with three levels), so that each cell has units
+    at every level."""
+    return {unit: float(int(unit.rsplit("-", 1)[-1]) % levels) for unit in hierarchy.units}

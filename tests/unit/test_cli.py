@@ -1,5 +1,6 @@
 """The command line's frame: help, version, exit codes."""
 
+import json
 import subprocess
 import sys
 
@@ -32,5 +33,14 @@ def test_bench_rejects_impossible_shapes_in_one_line(capsys) -> None:
 def test_bench_prints_its_figures(capsys) -> None:
     assert main(["bench", "--cells", "2", "--steps", "2", "--warmup", "0", "--no-log"]) == 0
     out = capsys.readouterr().out
-    assert "2 cells x depth 1, 59 agents (54 units), runtime native, log off" in out
+    assert "2 cells x depth 1, 59 agents (54 units), runtime native" in out
+    assert "strategy cellular/proportional, log off" in out
     assert "183 per step" in out
+
+
+def test_bench_times_optimal_and_its_decision(capsys) -> None:
+    arguments = ["bench", "--cells", "3", "--steps", "2", "--warmup", "0", "--no-log"]
+    assert main([*arguments, "--strategy", "optimal", "--within", "merit", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["strategy"] == "optimal/merit"
+    assert result["decision_median_ms"] > 0  # measured, not asserted on: no timing tests

@@ -58,7 +58,6 @@ from massca.model import (
     StepConfig,
     Strategy,
     aggregate,
-    apply_order,
     classify,
     merge_levels,
 )
@@ -174,11 +173,20 @@ class _Parent(Agent):
     def awaiting(self) -> tuple[str, ...]:
         return tuple(sorted(self._outstanding))
 
-    def _take_answer(self, sender: str, message: Answer) -> bool:
-        """Record a child's answer; True once every child has answered."""
-        _expect(self._outstanding, sender, self.id, "answer")
+    def on_answer(self, sender: str, message: Answer) -> None:
+        """Record a child's answer; once every child has answered, `_answered`."""
+        outstanding = self._outstanding
+        try:
+            outstanding.remove(sender)
+        except KeyError:
+            _expect(outstanding, sender, self.id, "answer")  # raises, naming the sender
         self._answers[sender] = message
-        return not self._outstanding
+        if not outstanding:
+            self._answered()
+
+    def _answered(self) -> None:
+        """Every child has answered: decide and pass the result on."""
+        raise NotImplementedError
 
 
 class UnitAgent(Agent):
@@ -211,7 +219,7 @@ class UnitAgent(Agent):
     def on_redispatch(self, sender: str, message: Redispatch) -> None:
         if self.state is None:
             raise ProtocolError(f"unit {self.id!r} got an instruction before any update")
-        self.target = apply_order(message.order, self.state, self.level)
+        self.target = message.order.applied_to(self.state, self.level)
         self._send(self.id, self.parent, DONE)
 
 
@@ -261,9 +269,7 @@ class ControllerAgent(_Parent):
         self._outstanding = set(self.children)
         self._send(self.id, self.children, REQUEST)
 
-    def on_answer(self, sender: str, message: Answer) -> None:
-        if not self._take_answer(sender, message):
-            return
+    def _answered(self) -> None:
         answers = self._answers
         self._states = states = {c: answers[c].state for c in self.children}
         self.aggregate = aggregate = self._combine(self.id, states)
@@ -363,9 +369,7 @@ class CoordinatorAgent(_Parent):
             self._outstanding = set(self.children)
             self._send(self.id, self.children, REQUEST)
 
-    def on_answer(self, sender: str, message: Answer) -> None:
-        if not self._take_answer(sender, message):
-            return
+    def _answered(self) -> None:
         answers, config = self._answers, self.config
         states = {cell: answers[cell].state for cell in self.children}  # canonical order
         views = {

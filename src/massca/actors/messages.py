@@ -275,6 +275,8 @@ class ProtocolCodec:
                 return "update", self._step_body
             return "update", self._states_bytes(message.states)
         if kind is Answer:
+            if message.levels is None and message.proposal is None:  # a unit's: its state
+                return "answer", self._state_bytes(message.state)
             return "answer", self._answer_bytes(message)
         if kind is Confirm or kind is Request or kind is Done:
             return message.kind, _EMPTY
@@ -327,9 +329,8 @@ class ProtocolCodec:
         return encoded
 
     def _answer_bytes(self, answer: Answer) -> bytes:
+        """An answer with levels or a proposal: its state's object, extended."""
         state = self._state_bytes(answer.state)
-        if answer.levels is None and answer.proposal is None:
-            return state
         extra = b""
         if answer.levels is not None:
             levels = b",".join(

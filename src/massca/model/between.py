@@ -36,6 +36,7 @@ external grid takes what is left within its limits, the rest is unresolved per c
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -122,6 +123,7 @@ class GlobalStrategy(_NoProposal):
         return Dispatch(MappingProxyType(plans), the_plan)
 
 
+@functools.cache
 def _own_resources_first(merit_order: tuple[Resource, ...]) -> tuple[Resource, ...]:
     return (*(r for r in merit_order if r is not Resource.EXCHANGE), Resource.EXCHANGE)
 

@@ -1,6 +1,7 @@
 """Orders: what a parent tells its children to do, and how a unit carries it out.
 
-Belongs here: the three kinds of order and their application to a state (`apply_order`).
+Belongs here: the three kinds of order and how each applies itself to a state
+(``order.applied_to(state, level)``, `apply_order`).
 Not here: how an order is chosen (the strategies in `between` and `within`).
 
 * `Instruction`: per band, the *fraction* of headroom to use, in ``[-1, 1]`` (positive:
@@ -74,6 +75,16 @@ class Instruction:
         """True when applying this instruction leaves every state as it is."""
         return self.production == 0.0 and self.consumption == 0.0
 
+    def applied_to(self, state: State, level: float = 0.0) -> State:
+        """``state`` with each band's ``current`` moved by its fraction (``level`` is
+        unused: every unit moves alike). A zero fraction leaves a band untouched."""
+        production, consumption = self.production, self.consumption
+        if production == 0.0 and consumption == 0.0:
+            return state
+        return trusted_state(
+            _move(state.production, production), _move(state.consumption, consumption)
+        )
+
 
 NO_CHANGE = Instruction()
 
@@ -100,6 +111,16 @@ class Share:
     def is_no_change(self) -> bool:
         """True when this share moves nothing."""
         return self.production == 0.0 and self.consumption == 0.0
+
+    def applied_to(self, state: State, level: float = 0.0) -> State:
+        """``state`` with each band's ``current`` moved by the share (``level`` is
+        unused); `InfeasibleRedispatchError` beyond a band's headroom."""
+        if self.production == 0.0 and self.consumption == 0.0:
+            return state
+        return trusted_state(
+            _shift(state.production, self.production, "production"),
+            _shift(state.consumption, self.consumption, "consumption"),
+        )
 
 
 NO_SHARE = Share()
@@ -142,6 +163,10 @@ class MeritInstruction:
         """The `Instruction` a unit at merit ``level`` carries out."""
         return Instruction(_at(self.production, level), _at(self.consumption, level))
 
+    def applied_to(self, state: State, level: float = 0.0) -> State:
+        """``state`` of a unit at merit ``level`` after this instruction."""
+        return self.fractions_at(level).applied_to(state)
+
 
 Order = Instruction | Share | MeritInstruction
 """Anything a parent may tell a child to do."""
@@ -175,30 +200,18 @@ def apply(instruction: Instruction, state: State) -> State:
 
     The result stays inside every band exactly; a zero fraction leaves a band untouched.
     """
-    if instruction.is_no_change:
-        return state
-    return trusted_state(
-        _move(state.production, instruction.production),
-        _move(state.consumption, instruction.consumption),
-    )
+    return instruction.applied_to(state)
 
 
 def apply_order(order: Order, state: State, level: float = 0.0) -> State:
-    """The state after ``order``; ``level`` is the merit level of the unit (used by a
-    `MeritInstruction` only). `InfeasibleRedispatchError` for a `Share` beyond the
-    band's headroom."""
-    if type(order) is Instruction:
-        return apply(order, state)
-    if type(order) is Share:
-        if order.is_no_change:
-            return state
-        return trusted_state(
-            _shift(state.production, order.production, "production"),
-            _shift(state.consumption, order.consumption, "consumption"),
+    """The state after ``order`` (``order.applied_to``); ``level`` is the merit level of
+    the unit (used by a `MeritInstruction` only). `InfeasibleRedispatchError` for a
+    `Share` beyond the band's headroom."""
+    if not isinstance(order, Instruction | Share | MeritInstruction):
+        raise ConfigurationError(
+            f"not an order: {order!r} (give an Instruction, Share or MeritInstruction)"
         )
-    if type(order) is MeritInstruction:
-        return apply(order.fractions_at(level), state)
-    raise ConfigurationError(f"not an order: {order!r} (give an Instruction, Share or merit one)")
+    return order.applied_to(state, level)
 
 
 def share_of(order: Order, state: State, level: float = 0.0) -> Share:

@@ -20,6 +20,7 @@ float rounding (``REDISPATCH_RTOL``).
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -142,15 +143,19 @@ def plan(
     )
 
 
+_ORDERS: dict[tuple[Resource | str, ...], tuple[Resource, ...]] = {
+    order: order for order in itertools.permutations(Resource)
+}
+"""Every valid merit order -> itself. A `Resource` equals and hashes as its name, so a
+tuple of names finds its members here too."""
+
+
 def merit_order_of(merit_order: Iterable[Resource | str]) -> tuple[Resource, ...]:
     """``merit_order`` as a tuple of `Resource` members: names such as ``"production"`` are
     converted. `ConfigurationError` unless it names each resource exactly once."""
-    given = tuple(merit_order) if not isinstance(merit_order, str) else (merit_order,)
-    try:
-        order = tuple(Resource(r) for r in given)
-    except ValueError:
-        order = ()
-    if sorted(order) != sorted(Resource) or len(order) != len(Resource):
+    given = (merit_order,) if isinstance(merit_order, str) else tuple(merit_order)
+    order = _ORDERS.get(given)
+    if order is None:
         raise ConfigurationError(
             f"merit_order = {given!r}: must name each of "
             f"{', '.join(r.value for r in Resource)} exactly once"
