@@ -14,7 +14,7 @@ from massca.actors import config_from_json, replay_file
 from massca.compat.mosaik.convert import scale_factor
 from massca.compat.mosaik.hooks import hooked_aggregation, hooked_strategy
 from massca.log import read_log
-from massca.model import Flexibility, LogFormatError, State, reference_step
+from massca.model import Flexibility, LogFormatError, State, Strategy, reference_step
 
 UNITS = "tests.integration.unitsim:UnitSim"
 STEP = 900
@@ -422,3 +422,143 @@ def test_mosaik_and_the_alias_package_import_side_by_side() -> None:
 
     assert mas.MosaikAgents is MosaikAgents
     assert hasattr(pandapower, "Simulator")
+
+
+def test_mas_config_chooses_the_strategies_and_create_gives_levels_and_interfaces(
+    tmp_path,
+) -> None:
+    log = tmp_path / "mas.jsonl"
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    with world.group():
+        massim = world.start(
+            "MAS",
+            step_size=STEP,
+            log=str(log),
+            between_cells="optimal",
+            within_cell="merit",
+            costs={"grid": 5.0},
+        )
+        unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    cells = [
+        massim.MosaikAgents.create(num=1, controller=None, import_max=1.5, export_max=9.0)[0],
+        massim.MosaikAgents.create(num=1, controller=None)[0],
+    ]
+    specs = [
+        (cells[0], "production", 5.0, 0.0),
+        (cells[0], "production", 5.0, 1.0),
+        (cells[0], "consumption", 2.0, 0.0),
+        (cells[1], "consumption", 4.0, 0.0),
+    ]
+    agents = []
+    for cell, band, power, level in specs:
+        agent = massim.MosaikAgents.create(num=1, controller=cell.eid, unit=band, priority=level)
+        unit = unitsim.Unit(profile=[power], band=(0.0, 1.0))
+        world.connect(
+            unit, agent[0], ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max")
+        )
+        world.connect(agent[0], unit, "scale_factor", weak=True)
+        agents.append(unit.eid)
+    world.run(until=STEP, print_progress=False)
+    world.shutdown()
+    header = read_log(log).header.config
+    assert header["strategy"]["between"] == {
+        "name": "optimal",
+        "costs": {
+            "production": 1.0,
+            "consumption": 2.0,
+            "exchange": 0.5,
+            "grid": 5.0,
+            "unresolved": 1000.0,
+        },
+    }
+    assert header["strategy"]["within"]["priorities"] == {
+        "Agent_3": 0.0,
+        "Agent_4": 1.0,
+        "Agent_5": 0.0,
+        "Agent_6": 0.0,
+    }
+    assert header["interfaces"] == {"Agent_1": [1.5, 9.0]}
+    # cell Agent_1: +8 MW; cell Agent_2 needs 4 MW; Agent_1 may export only 9 MW and
+    # the grid costs 5: Agent_1 sends 4 MW to Agent_2 and curtails the other 4, level 0
+    # (unit-0) first
+    received = unit_sim_of(world).received
+    assert received[agents[0]][0] == (0, pytest.approx(0.2))
+    assert received[agents[1]][0] == (0, 1.0)
+    _, report = replay_file(log)
+    assert report.ok
+
+
+def test_a_users_between_cells_function_in_mas_config_decides_and_replays(tmp_path) -> None:
+    log = tmp_path / "mas.jsonl"
+    seen = []
+
+    def keep(cells, config):
+        seen.append(sorted(cells))
+        return {cell: view.state for cell, view in cells.items()}
+
+    world, _, _ = world_with(LOCAL, log=str(log), between_cells=keep)
+    world.run(until=STEP, print_progress=False)
+    world.shutdown()
+    assert seen[0] == ["Agent_1", "Agent_2"]
+    assert all(factor == 1.0 for r in unit_sim_of(world).received.values() for _, factor in r)
+    with pytest.raises(LogFormatError, match="user's strategy"):
+        replay_file(log)
+    _, report = replay_file(log, strategy=Strategy.of(keep))
+    assert report.ok
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"between_cells": "bogus"}, "between_cells = 'bogus': choose one of global, cellular"),
+        ({"within_cell": 3}, "within_cell = 3: choose one of proportional, merit"),
+        ({"costs": {"grid": 1.0}}, "costs are a parameter of between_cells='optimal' only"),
+        (
+            {"between_cells": "optimal", "costs": {"grid": -1.0}},
+            "Costs.grid = -1.0: must be a finite cost",
+        ),
+        (
+            {"between_cells": "optimal", "costs": {"gird": 1.0}},
+            "the keys are production, consumption, exchange, grid and unresolved",
+        ),
+        (
+            {"within_cell": "merit", "execute_method": lambda **kw: {}},
+            "execute_method decides at every level: give it or within_cell, not both",
+        ),
+    ],
+)
+def test_bad_strategy_settings_are_one_clear_error(config, message) -> None:
+    world = mosaik.World({"MAS": LOCAL})
+    try:
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - mosaik wraps it
+            world.start("MAS", step_size=STEP, **config)
+    finally:
+        world.shutdown()
+    assert message in error_text(caught.value)
+
+
+def test_create_refuses_interfaces_below_a_cell_and_levels_on_controllers() -> None:
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    massim = world.start("MAS", step_size=STEP)
+    unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    try:
+        for params, message in [
+            ({"import_max": -1.0}, "create(import_max=-1.0): give a number of MW >= 0"),
+            ({"priority": "high"}, "create(priority='high'): give a finite number"),
+            ({"export_max": 2.0}, "interface limits belong to cells"),
+        ]:
+            with pytest.raises(Exception) as caught:  # noqa: PT011
+                massim.MosaikAgents.create(num=1, controller=cell.eid, **params)
+            assert message in error_text(caught.value)
+        controller = massim.MosaikAgents.create(num=1, controller=cell.eid, priority=1.0)[0]
+        unit = massim.MosaikAgents.create(num=1, controller=controller.eid, unit="production")
+        world.connect(unitsim.Unit(profile=[1.0]), unit[0], ("P[MW]", "current"))
+        text = error_text(run_failing(world, STEP))
+        assert "priority=...) is a unit agent's merit level" in text
+        assert controller.eid in text
+    finally:
+        with contextlib.suppress(Exception):
+            world.shutdown()
