@@ -33,7 +33,6 @@ from massca.compat.runtimes import RUNTIMES, loop_for, open_runtime
 from massca.model import (
     BETWEEN_CELLS,
     WITHIN_CELL,
-    CellView,
     ConfigurationError,
     Hierarchy,
     State,
@@ -42,6 +41,7 @@ from massca.model import (
     cells_hierarchy,
     reference_step,
 )
+from massca.model.step import reported_views
 from massca.workload import synthetic_priorities, synthetic_states
 
 __all__ = ["BenchConfig", "BenchResult", "run_bench"]
@@ -195,22 +195,14 @@ def _time_oracle(hierarchy: Hierarchy, states: dict[str, State], strategy: Strat
         return (time.perf_counter() - start) * 1e3
 
 
-def _time_decision(
-    hierarchy: Hierarchy, aggregates: Any, strategy: Strategy, config: StepConfig = StepConfig()
-) -> float:
+def _time_decision(hierarchy: Hierarchy, aggregates: Any, strategy: Strategy) -> float:
     """The coordinator's between-cells decision alone, in ms, on the step's cells."""
-    between = strategy.between
-    views = {
-        cell: CellView(
-            aggregates[cell],
-            config.interface(cell),
-            between.propose(aggregates[cell], config.interface(cell), config),
-        )
-        for cell in hierarchy.cells
-    }
+    config = StepConfig()
+    cells = {cell: aggregates[cell] for cell in hierarchy.cells}
+    views = reported_views(cells, strategy.between, config)
     with gc_paused():
         start = time.perf_counter()
-        between.decide(views, config)
+        strategy.between.decide(views, config)
         return (time.perf_counter() - start) * 1e3
 
 

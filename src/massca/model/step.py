@@ -24,6 +24,7 @@ from types import MappingProxyType
 
 from massca.model.aggregation import aggregate
 from massca.model.balance import Balance, classify
+from massca.model.between import BetweenCells
 from massca.model.config import StepConfig
 from massca.model.dispatch import CellResult, CellView, cell_results
 from massca.model.errors import ConfigurationError
@@ -34,7 +35,7 @@ from massca.model.state import State
 from massca.model.strategy import Strategy
 from massca.model.within import Levels, merge_levels
 
-__all__ = ["StepConfig", "StepResult", "check_unit_states", "reference_step"]
+__all__ = ["StepConfig", "StepResult", "check_unit_states", "reference_step", "reported_views"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +92,7 @@ def reference_step(
             levels[node] = merge_levels(
                 levels[c] if c in levels else ((within.level_of(c), states[c]),) for c in kids
             )
-    views = {
-        cell: CellView(
-            states[cell],
-            config.interface(cell),
-            between.propose(states[cell], config.interface(cell), config),
-        )
-        for cell in hierarchy.cells
-    }
+    views = reported_views({cell: states[cell] for cell in hierarchy.cells}, between, config)
     dispatch = between.decide(views, config)
     orders: dict[str, Order] = {cell: dispatch.cells[cell].cell_order for cell in hierarchy.cells}
     for node in reversed(hierarchy.bottom_up):
@@ -126,6 +120,19 @@ def reference_step(
         cells=MappingProxyType(cell_results(cells, dispatch, config.tolerance)),
         targets=MappingProxyType(targets),
     )
+
+
+def reported_views(
+    cells: Mapping[str, State], between: BetweenCells, config: StepConfig
+) -> dict[str, CellView]:
+    """What each cell reports to the coordinator, given its aggregated state: that state,
+    its interface limits and its own proposal, made as its controller makes it."""
+    return {
+        cell: CellView(
+            state, config.interface(cell), between.propose(state, config.interface(cell), config)
+        )
+        for cell, state in cells.items()
+    }
 
 
 def check_unit_states(hierarchy: Hierarchy, unit_states: Mapping[str, State]) -> None:

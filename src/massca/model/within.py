@@ -102,17 +102,22 @@ class WithinCell(Protocol):
         ...
 
 
-class ProportionalWithin:
-    """``proportional``: the same fraction of headroom for every unit of the cell."""
+class _WithoutLevels:
+    """Mixin for strategies that give every unit the same merit level."""
 
-    name: ClassVar[str] = "proportional"
     uses_levels: ClassVar[bool] = False
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": self.name}
 
     def level_of(self, unit: str) -> float:
         return 0.0
+
+
+class ProportionalWithin(_WithoutLevels):
+    """``proportional``: the same fraction of headroom for every unit of the cell."""
+
+    name: ClassVar[str] = "proportional"
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name}
 
     def split(
         self,
@@ -226,13 +231,12 @@ def _threshold(delta: float, bands: list[tuple[float, Flexibility]], name: str) 
 
 
 @dataclass(frozen=True, slots=True)
-class CallableWithin:
+class CallableWithin(_WithoutLevels):
     """A user's within-cell decision, ``function(node, share, state, children)``; see the
     module docstring."""
 
     function: Callable[[str, Share, State, Mapping[str, State]], Mapping[str, Any]]
     label: str = ""
-    uses_levels: ClassVar[bool] = False
 
     @property
     def name(self) -> str:
@@ -240,9 +244,6 @@ class CallableWithin:
 
     def describe(self) -> dict[str, Any]:
         return {"name": "callable", "function": self.name}
-
-    def level_of(self, unit: str) -> float:
-        return 0.0
 
     def split(
         self,
