@@ -52,7 +52,7 @@ class TimedMosaikAgents(MosaikAgents):
         RECORDS.append(
             {
                 "time": time,
-                "iteration": self._iteration,
+                "iteration": self._loop.iteration,
                 "runtime": self._steptime,
                 "shell": total - self._steptime,
             }

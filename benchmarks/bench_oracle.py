@@ -1,6 +1,7 @@
 """Benchmark the pure reference step (the oracle): the lower bound for every runtime.
 
-    python benchmarks/bench_oracle.py [--cells 50] [--depths 1 10] [--repeats 200] [--json]
+    python benchmarks/bench_oracle.py [--cells 50] [--depths 1 10] [--repeats 200]
+                                      [--strategy cellular] [--json]
 
 For each depth, builds ``cells`` CIGRE-sized cells (18 loads + 9 generators each),
 precomputes seeded synthetic unit states for ``repeats`` steps (not timed), then times
@@ -16,18 +17,21 @@ import platform
 import statistics
 import time
 
-from massca.model import cells_hierarchy, reference_step
+from massca.model import BETWEEN_CELLS, StepConfig, Strategy, cells_hierarchy, reference_step
 from massca.workload import synthetic_states
 
 
-def measure(cells: int, depth: int, repeats: int, seed: int) -> dict[str, float | int]:
+def measure(
+    cells: int, depth: int, repeats: int, seed: int, strategy: Strategy
+) -> dict[str, float | int | str]:
     hierarchy = cells_hierarchy(cells, depth)
     inputs = [synthetic_states(hierarchy, seed, step) for step in range(repeats)]
-    reference_step(hierarchy, inputs[0])  # warm-up
+    config = StepConfig()
+    reference_step(hierarchy, inputs[0], config, strategy)  # warm-up
     times = []
     for states in inputs:
         start = time.perf_counter()
-        reference_step(hierarchy, states)
+        reference_step(hierarchy, states, config, strategy)
         times.append((time.perf_counter() - start) * 1e3)
     return {
         "cells": cells,
@@ -38,6 +42,7 @@ def measure(cells: int, depth: int, repeats: int, seed: int) -> dict[str, float 
         "min_ms": min(times),
         "max_ms": max(times),
         "repeats": repeats,
+        "strategy": strategy.name,
     }
 
 
@@ -47,14 +52,19 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--strategy", choices=BETWEEN_CELLS, default="cellular")
     parser.add_argument("--json", action="store_true", help="one JSON object per depth")
     args = parser.parse_args()
-    rows = [measure(args.cells, d, args.repeats, args.seed) for d in args.depths]
+    strategy = Strategy.of(args.strategy)
+    rows = [measure(args.cells, d, args.repeats, args.seed, strategy) for d in args.depths]
     if args.json:
         for row in rows:
             print(json.dumps(row))
         return
-    print(f"oracle step, Python {platform.python_version()}, {platform.machine()}")
+    print(
+        f"oracle step, strategy {strategy.name}, Python {platform.python_version()}, "
+        f"{platform.machine()}"
+    )
     print(f"{'cells':>5} {'depth':>5} {'agents':>6} {'median ms':>10} {'min ms':>8} {'max ms':>8}")
     for r in rows:
         print(

@@ -104,3 +104,26 @@ def test_the_oracle_is_deterministic_for_a_seeded_workload() -> None:
     b = reference_step(h, synthetic_states(h, seed=7, step=3))
     assert a == b
     assert synthetic_states(h, seed=7, step=4) != synthetic_states(h, seed=7, step=3)
+
+
+@pytest.mark.parametrize("between", ["global", "cellular", "optimal"])
+def test_units_that_scale_to_their_targets_converge_in_the_next_iteration(between) -> None:
+    """Units carry out ``scale_factor = target / present`` and land a few ulps beside an
+    exhausted band's edge; that rounding is no flexibility to order again."""
+    from massca.model import Flexibility
+
+    hierarchy = cells_hierarchy(cells=5, depth=1)
+    strategy = Strategy.of(between)
+    for step in range(8):
+        states = synthetic_states(hierarchy, seed=1, step=step)
+        first = reference_step(hierarchy, states, strategy=strategy)
+        reported = {}
+        for unit, state in states.items():
+            bands = []
+            for band in ("production", "consumption"):
+                before, after = getattr(state, band), getattr(first.targets[unit], band)
+                factor = after.current / before.current if before.current else 1.0
+                current = min(max(before.current * factor, before.min), before.max)
+                bands.append(Flexibility(before.min, before.max, current))
+            reported[unit] = State(*bands)
+        assert reference_step(hierarchy, reported, strategy=strategy).converged, step

@@ -108,8 +108,12 @@ def plan(
     Room per resource, for a surplus (for a deficit the mirror image): production can fall
     to ``min``, consumption can rise to ``max``, the grid can take ``limits.export_max``.
     An imbalance within ``tolerance`` moves no unit (a balanced state gets no change);
-    it is left to the exchange. ``merit_order`` must name each `Resource` exactly once
-    (members or their names, see `merit_order_of`).
+    it is left to the exchange. A band whose room is within float rounding of its size
+    (``REDISPATCH_RTOL``) counts as exhausted: units that carried out a set-point land a
+    few ulps beside their band's edge, and moving them by that rounding again would keep
+    the weak loop going.
+    ``merit_order`` must name each `Resource` exactly once (members or their names, see
+    `merit_order_of`).
     """
     check_tolerance(tolerance)
     merit_order = merit_order_of(merit_order)
@@ -131,6 +135,8 @@ def plan(
         else:
             band = state.consumption
             room = band.headroom_up if surplus else band.headroom_down
+        if resource is not Resource.EXCHANGE and room <= REDISPATCH_RTOL * max(band.max, 1.0):
+            continue  # rounding beside the band's edge, not flexibility
         take = min(remaining, room)
         taken[resource] = take
         remaining -= take
