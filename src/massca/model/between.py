@@ -58,6 +58,7 @@ __all__ = [
     "CallableBetween",
     "CellularStrategy",
     "GlobalStrategy",
+    "UserFunction",
     "callable_name",
 ]
 
@@ -170,8 +171,23 @@ def callable_name(function: object) -> str:
     return f"{module}.{qualname}"
 
 
+class UserFunction:
+    """Mixin for strategies that wrap a user's ``function`` (with an optional ``label``):
+    named by the label or the function's ``module.qualname``, described by that name."""
+
+    function: Callable[..., Any]
+    label: str
+
+    @property
+    def name(self) -> str:
+        return self.label or callable_name(self.function)
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": "callable", "function": self.name}
+
+
 @dataclass(frozen=True, slots=True)
-class CallableBetween(_NoProposal):
+class CallableBetween(UserFunction, _NoProposal):
     """A user's between-cells decision: ``function(cells, config)`` with ``cells`` mapping
     each cell id to its `CellView` (canonical order) and returning a `Dispatch`, or a
     mapping of every cell id to a `CellPlan` or a target `State` (the cell's aggregated
@@ -180,13 +196,6 @@ class CallableBetween(_NoProposal):
 
     function: Callable[[Mapping[str, CellView], StepConfig], Any]
     label: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.label or callable_name(self.function)
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": "callable", "function": self.name}
 
     def decide(self, cells: Mapping[str, CellView], config: StepConfig) -> Dispatch:
         return checked_dispatch(self.name, cells, self.function(cells, config), config)

@@ -38,7 +38,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from massca.model.aggregation import aggregate
-from massca.model.between import callable_name
+from massca.model.between import UserFunction
 from massca.model.errors import ConfigurationError, InfeasibleRedispatchError, ProtocolError
 from massca.model.orders import (
     Instruction,
@@ -231,19 +231,12 @@ def _threshold(delta: float, bands: list[tuple[float, Flexibility]], name: str) 
 
 
 @dataclass(frozen=True, slots=True)
-class CallableWithin(_WithoutLevels):
+class CallableWithin(UserFunction, _WithoutLevels):
     """A user's within-cell decision, ``function(node, share, state, children)``; see the
     module docstring."""
 
     function: Callable[[str, Share, State, Mapping[str, State]], Mapping[str, Any]]
     label: str = ""
-
-    @property
-    def name(self) -> str:
-        return self.label or callable_name(self.function)
-
-    def describe(self) -> dict[str, Any]:
-        return {"name": "callable", "function": self.name}
 
     def split(
         self,
