@@ -44,11 +44,16 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from massca.model.aggregation import aggregate
 from massca.model.config import StepConfig
-from massca.model.dispatch import CellPlan, CellView, Dispatch, checked_dispatch, system_plan
+from massca.model.dispatch import (
+    CellView,
+    Dispatch,
+    checked_dispatch,
+    settled_plans,
+    system_plan,
+)
 from massca.model.errors import ProtocolError
 from massca.model.orders import Share, apply, instruction_for
 from massca.model.redispatch import UNLIMITED, ExchangeLimits, Plan, Resource, plan
-from massca.model.settlement import settle
 from massca.model.state import State
 
 __all__ = [
@@ -106,21 +111,17 @@ class GlobalStrategy(_NoProposal):
         instruction = instruction_for(
             Share(the_plan.production_delta, the_plan.consumption_delta), system
         )
-        deltas = {}
+        moves = {}
         residuals = {}
         for cell, view in cells.items():
             before = view.state
             after = apply(instruction, before)
-            deltas[cell] = (
+            moves[cell] = (
                 after.production.current - before.production.current,
                 after.consumption.current - before.consumption.current,
             )
             residuals[cell] = after.balance
-        settled = settle(residuals, lambda c: cells[c].interface, config.limits)
-        plans = {
-            cell: CellPlan(dp + 0.0, dc + 0.0, s.exchange, s.grid, s.unresolved, instruction)
-            for (cell, (dp, dc)), s in zip(deltas.items(), settled.values(), strict=True)
-        }
+        plans = settled_plans(cells, moves, residuals, config, instruction)
         return Dispatch(MappingProxyType(plans), the_plan)
 
 
@@ -141,22 +142,18 @@ class CellularStrategy:
         return plan(state, UNLIMITED, config.tolerance, _own_resources_first(config.merit_order))
 
     def decide(self, cells: Mapping[str, CellView], config: StepConfig) -> Dispatch:
+        moves = {}
         residuals = {}
         for cell, view in cells.items():
-            if view.proposal is None:
+            own = view.proposal
+            if own is None:
                 raise ProtocolError(
                     f"cellular: cell {cell!r} reported no plan of its own; every cell "
                     "controller must propose one"
                 )
-            residuals[cell] = view.proposal.exchange + view.proposal.unresolved
-        settled = settle(residuals, lambda c: cells[c].interface, config.limits)
-        plans = {}
-        for cell, view in cells.items():
-            own, s = view.proposal, settled[cell]
-            assert own is not None
-            plans[cell] = CellPlan(
-                own.production_delta, own.consumption_delta, s.exchange, s.grid, s.unresolved
-            )
+            moves[cell] = (own.production_delta, own.consumption_delta)
+            residuals[cell] = own.exchange + own.unresolved
+        plans = settled_plans(cells, moves, residuals, config)
         return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "cell_results",
     "checked_dispatch",
     "dispatch_from_targets",
+    "settled_plans",
     "system_plan",
 ]
 
@@ -122,26 +123,40 @@ def system_plan(cells: Mapping[str, CellView], plans: Mapping[str, CellPlan]) ->
     )
 
 
+def settled_plans(
+    cells: Mapping[str, CellView],
+    moves: Mapping[str, tuple[float, float]],
+    residuals: Mapping[str, float],
+    config: StepConfig,
+    order: Order | None = None,
+) -> dict[str, CellPlan]:
+    """Each cell's `CellPlan`: its own ``moves`` (production, consumption change) and its
+    residual settled between cells and with the grid (`massca.model.settlement`);
+    ``order``, if given, is every cell's order (``global``'s instruction)."""
+    settled = settle(residuals, lambda c: cells[c].interface, config.limits)
+    plans = {}
+    for cell, (dp, dc) in moves.items():
+        s = settled[cell]
+        plans[cell] = CellPlan(dp + 0.0, dc + 0.0, s.exchange, s.grid, s.unresolved, order)
+    return plans
+
+
 def dispatch_from_targets(
     cells: Mapping[str, CellView], targets: Mapping[str, State], config: StepConfig
 ) -> Dispatch:
     """The decision that moves each cell to its target state (only ``current`` counts),
     its residual settled between cells and with the grid (`massca.model.settlement`)."""
-    plans = {}
     residuals = {}
-    deltas = {}
+    moves = {}
     for cell, view in cells.items():
         target = targets[cell]
         if not isinstance(target, State):
             raise ConfigurationError(f"target of cell {cell!r} is not a State: {target!r}")
         dp = target.production.current - view.state.production.current
         dc = target.consumption.current - view.state.consumption.current
-        deltas[cell] = (dp, dc)
+        moves[cell] = (dp, dc)
         residuals[cell] = view.state.balance + dp - dc
-    settled = settle(residuals, lambda c: cells[c].interface, config.limits)
-    for cell, (dp, dc) in deltas.items():
-        s = settled[cell]
-        plans[cell] = CellPlan(dp + 0.0, dc + 0.0, s.exchange, s.grid, s.unresolved)
+    plans = settled_plans(cells, moves, residuals, config)
     return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 

@@ -39,10 +39,9 @@ from typing import Any, ClassVar
 
 from massca.model.config import StepConfig
 from massca.model.costs import Costs, dispatch_cost
-from massca.model.dispatch import CellPlan, CellView, Dispatch, system_plan
+from massca.model.dispatch import CellView, Dispatch, settled_plans, system_plan
 from massca.model.errors import ProtocolError
 from massca.model.redispatch import ExchangeLimits, Plan
-from massca.model.settlement import settle
 from massca.model.state import State
 
 __all__ = ["OPTIMAL", "TIE_BREAK", "OptimalStrategy"]
@@ -88,11 +87,7 @@ def _settled(
     residuals = {
         cell: view.state.balance + moves[cell][0] - moves[cell][1] for cell, view in cells.items()
     }
-    settled = settle(residuals, lambda c: cells[c].interface, config.limits)
-    plans = {
-        cell: CellPlan(dp, dc, s.exchange, s.grid, s.unresolved)
-        for (cell, (dp, dc)), s in zip(moves.items(), settled.values(), strict=True)
-    }
+    plans = settled_plans(cells, moves, residuals, config)
     return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 

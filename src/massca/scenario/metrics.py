@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from massca.model import Costs
+from massca.model import CellPlan, Costs, dispatch_cost
 
 __all__ = ["FIGURE_LABELS", "RunFigures", "cell_names", "figures", "read_rows", "resolution"]
 
@@ -119,16 +119,8 @@ def figures(rows: Sequence[Row], step_s: int, costs: Costs = Costs()) -> RunFigu
             parts["grid_import_mwh"].append(max(-grid, 0.0) * hours)
             parts["grid_export_mwh"].append(max(grid, 0.0) * hours)
             parts["unresolved_mwh"].append(abs(unresolved) * hours)
-            parts["cost"].append(
-                hours
-                * (
-                    costs.production * abs(produced)
-                    + costs.consumption * abs(shifted)
-                    + costs.exchange * abs(exchange) / 2
-                    + costs.grid * abs(grid)
-                    + costs.unresolved * abs(unresolved)
-                )
-            )
+            decided = CellPlan(produced, shifted, exchange, grid, unresolved)
+            parts["cost"].append(hours * dispatch_cost([decided], costs))
     share = 100.0 / cell_steps if cell_steps else 0.0
     return RunFigures(
         balanced_before=share * sum(parts["balanced_before"]),

@@ -73,6 +73,7 @@ def _plot_balance(plt, out, rows, times, cells) -> Path:  # type: ignore[no-unty
             axis.set_ylabel(f"{cell}\nMW")
         axes[0, 0].legend(fontsize="small", loc="upper right")
         axes[0, 0].set_title("Net balance per cell (production - consumption), before and after")
+        figure.autofmt_xdate()
     else:
         figure, axes = plt.subplots(1, 2, figsize=(12, 1.5 + 0.12 * len(cells)), sharey=True)
         before = [_floats(rows, f"{c}_balance") for c in cells]
@@ -86,8 +87,6 @@ def _plot_balance(plt, out, rows, times, cells) -> Path:  # type: ignore[no-unty
             axis.set_xlabel("time step")
         axes[0].set_ylabel("cell")
         figure.colorbar(image, ax=axes, label="MW (+ surplus)")
-    if len(cells) <= PANELS_UP_TO:
-        figure.autofmt_xdate()
     return _save(figure, out / "balance.png", plt)
 
 
