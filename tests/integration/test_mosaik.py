@@ -470,6 +470,7 @@ def test_mas_config_chooses_the_strategies_and_create_gives_levels_and_interface
             "exchange": 0.5,
             "grid": 5.0,
             "unresolved": 1000.0,
+            "storage": 0.8,
         },
     }
     assert header["strategy"]["within"]["priorities"] == {

@@ -3,6 +3,12 @@
 import massca.model
 
 EXPECTED = {
+    "DEFAULT_MERIT_ORDER",
+    "ZERO_BAND",
+    "Band",
+    "Storage",
+    "charged",
+    "storage_band",
     "AGGREGATION_RTOL",
     "BETWEEN_CELLS",
     "CELLULAR",

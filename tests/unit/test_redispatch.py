@@ -7,6 +7,7 @@ import orjson
 import pytest
 
 from massca.model import (
+    DEFAULT_MERIT_ORDER,
     NO_CHANGE,
     SEED_MERIT_ORDER,
     ConfigurationError,
@@ -108,7 +109,7 @@ def test_a_merit_order_given_as_names_plans_as_its_members_do() -> None:
     cell = State.of(production=(0.0, 10.0, 8.0), consumption=(3.0, 3.0, 3.0))  # +5 MW
     names = ("production", "consumption", "exchange")
     assert plan(cell, merit_order=names) == plan(cell) == Plan(5.0, -5.0, 0.0, 0.0, 0.0)
-    assert StepConfig(merit_order=names).merit_order == SEED_MERIT_ORDER
+    assert StepConfig(merit_order=names).merit_order == DEFAULT_MERIT_ORDER  # storage first
     with pytest.raises(ConfigurationError, match="exactly once"):
         plan(cell, merit_order=("production", "consumption", "export"))
 

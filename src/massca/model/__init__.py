@@ -5,7 +5,8 @@ PURE: this package imports nothing from the rest of massca and nothing that does
 enforces it. Values are frozen, slotted dataclasses; functions map ``(state, input)`` to
 a new state. Agents in `massca.actors` and `massca.compat.mango` only call into it.
 
-Modules, bottom up: `state` (bands and states), `aggregation`, `balance`
+Modules, bottom up: `state` (bands and states), `storage` (a battery's state of charge
+and its band), `aggregation`, `balance`
 (classification), `redispatch` (merit-order plans), `orders` (what parents tell
 children), `settlement` (residuals between cells and to the grid), `config`
 (`StepConfig`), `dispatch` (the between-cells decision), `costs`, the strategies
@@ -70,6 +71,7 @@ from massca.model.orders import (
     share_of,
 )
 from massca.model.redispatch import (
+    DEFAULT_MERIT_ORDER,
     REDISPATCH_RTOL,
     SEED_MERIT_ORDER,
     UNLIMITED,
@@ -80,8 +82,9 @@ from massca.model.redispatch import (
     plan,
 )
 from massca.model.settlement import Settled, settle
-from massca.model.state import ZERO_FLEXIBILITY, ZERO_STATE, Flexibility, State
+from massca.model.state import ZERO_BAND, ZERO_FLEXIBILITY, ZERO_STATE, Band, Flexibility, State
 from massca.model.step import StepResult, reference_step
+from massca.model.storage import Storage, charged, storage_band
 from massca.model.strategy import (
     BETWEEN_CELLS,
     WITHIN_CELL,
@@ -108,6 +111,7 @@ __all__ = [
     "CIGRE_GENERATORS",
     "CIGRE_LOADS",
     "COORDINATOR_ID",
+    "DEFAULT_MERIT_ORDER",
     "DEFAULT_TOLERANCE",
     "GLOBAL",
     "NO_CHANGE",
@@ -118,10 +122,12 @@ __all__ = [
     "SEED_MERIT_ORDER",
     "UNLIMITED",
     "WITHIN_CELL",
+    "ZERO_BAND",
     "ZERO_FLEXIBILITY",
     "ZERO_STATE",
     "AgentError",
     "Balance",
+    "Band",
     "BetweenCells",
     "CallableBetween",
     "CallableWithin",
@@ -161,6 +167,7 @@ __all__ = [
     "StepConfig",
     "StepResult",
     "StepTimeoutError",
+    "Storage",
     "Strategy",
     "TopologyError",
     "WithinCell",
@@ -171,6 +178,7 @@ __all__ = [
     "canonical",
     "cell_id",
     "cells_hierarchy",
+    "charged",
     "checked_dispatch",
     "classify",
     "decompose",
@@ -184,6 +192,7 @@ __all__ = [
     "reference_step",
     "settle",
     "share_of",
+    "storage_band",
     "strategy_from_description",
     "within_cell",
 ]

@@ -22,7 +22,16 @@ import math
 from collections.abc import Iterable, Mapping
 from operator import itemgetter
 
-from massca.model.state import ZERO_STATE, Flexibility, State, trusted_flexibility, trusted_state
+from massca.model.state import (
+    ZERO_BAND,
+    ZERO_STATE,
+    Band,
+    Flexibility,
+    State,
+    trusted_band,
+    trusted_flexibility,
+    trusted_state,
+)
 
 __all__ = ["AGGREGATION_RTOL", "aggregate", "canonical"]
 
@@ -31,7 +40,7 @@ AGGREGATION_RTOL = 1e-12
 
 
 def aggregate(states: Iterable[State]) -> State:
-    """Sum the production and consumption bands of ``states`` field by field.
+    """Sum the production, consumption and storage bands of ``states`` field by field.
 
     Returns `ZERO_STATE` for no states. The result is exact-rounded per field
     (`math.fsum`) and therefore independent of the order of ``states``.
@@ -43,7 +52,12 @@ def aggregate(states: Iterable[State]) -> State:
         return items[0]
     production = [s.production for s in items]
     consumption = [s.consumption for s in items]
-    return trusted_state(_sum_bands(production), _sum_bands(consumption))
+    storage = [s.storage for s in items if s.storage is not ZERO_BAND]
+    return trusted_state(
+        _sum_bands(production),
+        _sum_bands(consumption),
+        _sum_storage(storage) if storage else ZERO_BAND,
+    )
 
 
 def canonical[T](by_id: Mapping[str, T]) -> tuple[T, ...]:
@@ -53,9 +67,17 @@ def canonical[T](by_id: Mapping[str, T]) -> tuple[T, ...]:
 
 def _sum_bands(bands: list[Flexibility]) -> Flexibility:
     # Exactly rounded sums are monotone, so min <= current <= max carries over.
+    return trusted_flexibility(*_sums(bands))
+
+
+def _sum_storage(bands: list[Band]) -> Band:
+    return trusted_band(*_sums(bands)) if len(bands) > 1 else bands[0]
+
+
+def _sums(bands: list[Flexibility] | list[Band]) -> tuple[float, float, float]:
     fsum = math.fsum
-    return trusted_flexibility(
-        fsum([b.min for b in bands]),
-        fsum([b.max for b in bands]),
-        fsum([b.current for b in bands]),
+    return (
+        fsum([b.min for b in bands]) + 0.0,
+        fsum([b.max for b in bands]) + 0.0,
+        fsum([b.current for b in bands]) + 0.0,
     )

@@ -52,7 +52,7 @@ from massca.model.dispatch import (
     system_plan,
 )
 from massca.model.errors import ProtocolError
-from massca.model.orders import Share, apply, instruction_for
+from massca.model.orders import Share, apply, change_between, instruction_for
 from massca.model.redispatch import UNLIMITED, ExchangeLimits, Plan, Resource, plan
 from massca.model.state import State
 
@@ -109,19 +109,14 @@ class GlobalStrategy(_NoProposal):
         system = aggregate(view.state for view in cells.values())
         the_plan = plan(system, config.limits, config.tolerance, config.merit_order)
         instruction = instruction_for(
-            Share(the_plan.production_delta, the_plan.consumption_delta), system
+            Share(the_plan.production_delta, the_plan.consumption_delta, the_plan.storage_delta),
+            system,
         )
-        moves = {}
-        residuals = {}
-        for cell, view in cells.items():
-            before = view.state
-            after = apply(instruction, before)
-            moves[cell] = (
-                after.production.current - before.production.current,
-                after.consumption.current - before.consumption.current,
-            )
-            residuals[cell] = after.balance
-        plans = settled_plans(cells, moves, residuals, config, instruction)
+        moves = {
+            cell: change_between(view.state, apply(instruction, view.state))
+            for cell, view in cells.items()
+        }
+        plans = settled_plans(cells, moves, config, instruction)
         return Dispatch(MappingProxyType(plans), the_plan)
 
 
@@ -143,7 +138,6 @@ class CellularStrategy:
 
     def decide(self, cells: Mapping[str, CellView], config: StepConfig) -> Dispatch:
         moves = {}
-        residuals = {}
         for cell, view in cells.items():
             own = view.proposal
             if own is None:
@@ -151,9 +145,8 @@ class CellularStrategy:
                     f"cellular: cell {cell!r} reported no plan of its own; every cell "
                     "controller must propose one"
                 )
-            moves[cell] = (own.production_delta, own.consumption_delta)
-            residuals[cell] = own.exchange + own.unresolved
-        plans = settled_plans(cells, moves, residuals, config)
+            moves[cell] = Share(own.production_delta, own.consumption_delta, own.storage_delta)
+        plans = settled_plans(cells, moves, config)
         return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 

@@ -14,7 +14,7 @@ from types import MappingProxyType
 from massca.model.balance import DEFAULT_TOLERANCE, check_tolerance
 from massca.model.errors import ConfigurationError
 from massca.model.redispatch import (
-    SEED_MERIT_ORDER,
+    DEFAULT_MERIT_ORDER,
     UNLIMITED,
     ExchangeLimits,
     Resource,
@@ -38,7 +38,7 @@ class StepConfig:
 
     limits: ExchangeLimits = UNLIMITED
     tolerance: float = DEFAULT_TOLERANCE
-    merit_order: tuple[Resource, ...] = SEED_MERIT_ORDER
+    merit_order: tuple[Resource, ...] = DEFAULT_MERIT_ORDER
     interfaces: Mapping[str, ExchangeLimits] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -5,15 +5,17 @@ Belongs here: `Costs` and `dispatch_cost`. Not here: the solver (`massca.model.o
 
 The cost of a decision is, summed over cells, per MW:
 ``production * |production_delta| + consumption * |consumption_delta| +
-exchange * |exchange| / 2 + grid * |grid| + unresolved * |unresolved|``.
+storage * |storage_delta| + exchange * |exchange| / 2 + grid * |grid| +
+unresolved * |unresolved|``.
 An exchange between cells appears twice (one cell exports what another imports), hence
 the half: ``exchange`` is the cost of one MW moved from one cell to another.
 
 The defaults keep the merit order's preferences: inside one cell with an unlimited grid,
-production (1) before consumption (2) before the external grid (3), as the prototype's
-order; moving a MW from one cell to another (0.5) is cheaper than curtailing it in one
-cell and shedding load for it in the other; unresolved power is 1000 per MW. No two
-simple alternatives cost the same, so the optimum is rarely a tie.
+storage (0.8) before production (1) before consumption (2) before the external grid (3),
+as the default merit order; moving a MW from one cell to another (0.5) is cheaper than
+using storage, production or load for it on both sides; unresolved power is 1000 per MW.
+No two simple alternatives cost the same, so the optimum is rarely a tie. The cost is
+per step: a battery's energy is not valued across steps.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Costs:
     exchange: float = 0.5
     grid: float = 3.0
     unresolved: float = 1000.0
+    storage: float = 0.8
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -58,6 +61,7 @@ def dispatch_cost(plans: Iterable[Any], costs: Costs = Costs()) -> float:
     return math.fsum(
         costs.production * abs(p.production_delta)
         + costs.consumption * abs(p.consumption_delta)
+        + costs.storage * abs(p.storage_delta)
         + costs.exchange * abs(p.exchange) / 2
         + costs.grid * abs(p.grid)
         + costs.unresolved * abs(p.unresolved)

@@ -8,13 +8,14 @@ what a decision does to each cell (`cell_results`). Not here: the strategies the
 
 Per cell, all in MW, exports positive (see `massca.model.redispatch` for the rest):
 
-* ``production_delta`` / ``consumption_delta``: the change of the cell's own units;
+* ``production_delta`` / ``consumption_delta`` / ``storage_delta``: the change of the
+  cell's own units (storage + discharging more or charging less);
 * ``exchange``: with other cells; the exchanges of all cells sum to zero;
 * ``grid``: with the external grid; they sum within the grid's limits;
 * ``unresolved``: what nothing could take, with the sign of the cell's remaining imbalance.
 
-Conservation per cell: ``balance + production_delta - consumption_delta == exchange +
-grid + unresolved``; ``exchange + grid`` stays within the cell's interface limits.
+Conservation per cell: ``balance + production_delta - consumption_delta + storage_delta
+== exchange + grid + unresolved``; ``exchange + grid`` stays within the cell's interface limits.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from massca.model.aggregation import aggregate
 from massca.model.balance import Balance, classify
 from massca.model.config import StepConfig
 from massca.model.errors import ConfigurationError, InfeasibleRedispatchError
-from massca.model.orders import Instruction, Order, Share, apply_order
+from massca.model.orders import Instruction, Order, Share, apply_order, change_between
 from massca.model.redispatch import REDISPATCH_RTOL, ExchangeLimits, Plan
 from massca.model.settlement import settle
 from massca.model.state import State
@@ -67,8 +68,8 @@ class CellPlan:
     """The between-cells decision for one cell; see the module docstring for signs.
 
     ``order``: how the cell's units get there. None means ``Share(production_delta,
-    consumption_delta)``, divided among the units by the within-cell strategy; the
-    ``global`` strategy gives every cell the same `Instruction` instead.
+    consumption_delta, storage_delta)``, divided among the units by the within-cell
+    strategy; the ``global`` strategy gives every cell the same `Instruction` instead.
     """
 
     production_delta: float
@@ -77,13 +78,20 @@ class CellPlan:
     grid: float
     unresolved: float
     order: Order | None = None
+    storage_delta: float = 0.0
 
     @property
     def cell_order(self) -> Order:
         """The order the cell's controller receives."""
         if self.order is not None:
             return self.order
-        return Share(self.production_delta, self.consumption_delta)
+        return Share(self.production_delta, self.consumption_delta, self.storage_delta)
+
+    @property
+    def own_change(self) -> float:
+        """What the cell's own units change its balance by, in MW:
+        ``production_delta - consumption_delta + storage_delta``."""
+        return self.production_delta - self.consumption_delta + self.storage_delta
 
     @property
     def is_no_change(self) -> bool:
@@ -120,24 +128,31 @@ def system_plan(cells: Mapping[str, CellView], plans: Mapping[str, CellPlan]) ->
         consumption_delta=fsum(p.consumption_delta for p in plans.values()),
         exchange=fsum(p.grid for p in plans.values()),
         unresolved=fsum(p.unresolved for p in plans.values()),
+        storage_delta=fsum(p.storage_delta for p in plans.values()),
     )
 
 
 def settled_plans(
     cells: Mapping[str, CellView],
-    moves: Mapping[str, tuple[float, float]],
-    residuals: Mapping[str, float],
+    moves: Mapping[str, Share],
     config: StepConfig,
     order: Order | None = None,
 ) -> dict[str, CellPlan]:
-    """Each cell's `CellPlan`: its own ``moves`` (production, consumption change) and its
-    residual settled between cells and with the grid (`massca.model.settlement`);
-    ``order``, if given, is every cell's order (``global``'s instruction)."""
+    """Each cell's `CellPlan`: its own ``moves`` (the change of its units' operating
+    points) and its residual (its balance after them) settled between cells and with the
+    grid (`massca.model.settlement`); ``order``, if given, is every cell's order
+    (``global``'s instruction)."""
+    residuals = {
+        cell: cells[cell].state.balance + m.production - m.consumption + m.storage
+        for cell, m in moves.items()
+    }
     settled = settle(residuals, lambda c: cells[c].interface, config.limits)
     plans = {}
-    for cell, (dp, dc) in moves.items():
+    for cell, m in moves.items():
         s = settled[cell]
-        plans[cell] = CellPlan(dp + 0.0, dc + 0.0, s.exchange, s.grid, s.unresolved, order)
+        plans[cell] = CellPlan(
+            m.production, m.consumption, s.exchange, s.grid, s.unresolved, order, m.storage
+        )
     return plans
 
 
@@ -146,17 +161,13 @@ def dispatch_from_targets(
 ) -> Dispatch:
     """The decision that moves each cell to its target state (only ``current`` counts),
     its residual settled between cells and with the grid (`massca.model.settlement`)."""
-    residuals = {}
     moves = {}
     for cell, view in cells.items():
         target = targets[cell]
         if not isinstance(target, State):
             raise ConfigurationError(f"target of cell {cell!r} is not a State: {target!r}")
-        dp = target.production.current - view.state.production.current
-        dc = target.consumption.current - view.state.consumption.current
-        moves[cell] = (dp, dc)
-        residuals[cell] = view.state.balance + dp - dc
-    plans = settled_plans(cells, moves, residuals, config)
+        moves[cell] = change_between(view.state, target)
+    plans = settled_plans(cells, moves, config)
     return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 
@@ -208,32 +219,40 @@ def checked_dispatch(
 def _check_plans(
     name: str, cells: Mapping[str, CellView], plans: Mapping[str, CellPlan], config: StepConfig
 ) -> None:
-    scale = max(
-        [1.0] + [max(v.state.production.max, v.state.consumption.max) for v in cells.values()]
-    ) * max(len(cells), 1)
+    scale = max([1.0] + [v.state.extent for v in cells.values()]) * max(len(cells), 1)
     slack = REDISPATCH_RTOL * scale
 
     def fail(cell: str, what: str) -> InfeasibleRedispatchError:
         return InfeasibleRedispatchError(f"between-cells strategy {name!r}, cell {cell!r}: {what}")
 
     for cell, p in plans.items():
-        values = (p.production_delta, p.consumption_delta, p.exchange, p.grid, p.unresolved)
+        values = (
+            p.production_delta,
+            p.consumption_delta,
+            p.storage_delta,
+            p.exchange,
+            p.grid,
+            p.unresolved,
+        )
         if not all(is_real(v) and math.isfinite(v) for v in values):
             raise fail(cell, f"every value must be a finite number of MW, got {p!r}")
         state = cells[cell].state
         moved = apply_order(p.cell_order, state)  # raises beyond a band's headroom
         if type(p.cell_order) is Instruction:
-            dp = moved.production.current - state.production.current
-            dc = moved.consumption.current - state.consumption.current
-            if abs(dp - p.production_delta) > slack or abs(dc - p.consumption_delta) > slack:
-                raise fail(cell, "its order does not move it by its production/consumption delta")
-        lhs = state.balance + p.production_delta - p.consumption_delta
+            change = change_between(state, moved)
+            if (
+                abs(change.production - p.production_delta) > slack
+                or abs(change.consumption - p.consumption_delta) > slack
+                or abs(change.storage - p.storage_delta) > slack
+            ):
+                raise fail(cell, "its order does not move it by its own deltas")
+        lhs = state.balance + p.own_change
         if abs(lhs - (p.exchange + p.grid + p.unresolved)) > slack:
             raise fail(
                 cell,
                 f"balance {state.balance!r} + production {p.production_delta!r} - consumption "
-                f"{p.consumption_delta!r} must equal exchange + grid + unresolved "
-                f"({p.exchange!r} + {p.grid!r} + {p.unresolved!r})",
+                f"{p.consumption_delta!r} + storage {p.storage_delta!r} must equal exchange + "
+                f"grid + unresolved ({p.exchange!r} + {p.grid!r} + {p.unresolved!r})",
             )
         limits = cells[cell].interface
         through = p.exchange + p.grid

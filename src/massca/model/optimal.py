@@ -7,10 +7,10 @@ routes residuals (`settlement`).
 
 The programme, per cell ``c`` with aggregated balance ``b``, in MW, all variables >= 0:
 production down/up ``pd, pu`` (within the cell's headroom), consumption down/up
-``ld, lu`` (likewise), exchange with other cells out/in ``xe, xi``, external grid out/in
-``ge, gi``, unresolved surplus/deficit ``ue, ui``;
+``ld, lu`` and storage down/up ``sd, su`` (likewise), exchange with other cells out/in
+``xe, xi``, external grid out/in ``ge, gi``, unresolved surplus/deficit ``ue, ui``;
 
-* balance: ``b + pu - pd - (lu - ld) = (xe - xi) + (ge - gi) + (ue - ui)``;
+* balance: ``b + pu - pd - (lu - ld) + su - sd = (xe - xi) + (ge - gi) + (ue - ui)``;
 * interface: ``-import_max <= (xe - xi) + (ge - gi) <= export_max``;
 * system: the exchanges sum to zero; ``-import_max <= sum(ge - gi) <= export_max`` of the
   external grid;
@@ -41,6 +41,7 @@ from massca.model.config import StepConfig
 from massca.model.costs import Costs, dispatch_cost
 from massca.model.dispatch import CellView, Dispatch, settled_plans, system_plan
 from massca.model.errors import ProtocolError
+from massca.model.orders import NO_SHARE, Share
 from massca.model.redispatch import ExchangeLimits, Plan
 from massca.model.state import State
 
@@ -49,7 +50,8 @@ __all__ = ["OPTIMAL", "TIE_BREAK", "OptimalStrategy"]
 TIE_BREAK = 1e-6
 """Relative cost added per place of a cell in id order (see the module docstring)."""
 _SOLVER_TOLERANCE = 1e-9
-_VARIABLES = 10  # pd, pu, ld, lu, xe, xi, ge, gi, ue, ui
+_VARIABLES = 12  # pd, pu, ld, lu, sd, su, xe, xi, ge, gi, ue, ui
+_XE, _XI, _GE, _GI = 6, 7, 8, 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +68,7 @@ class OptimalStrategy:
         return None
 
     def decide(self, cells: Mapping[str, CellView], config: StepConfig) -> Dispatch:
-        steady = _settled(cells, dict.fromkeys(cells, (0.0, 0.0)), config)
+        steady = _settled(cells, dict.fromkeys(cells, NO_SHARE), config)
         if all(abs(view.state.balance) <= config.tolerance for view in cells.values()):
             return steady
         moves = _solve(cells, config, self.costs)
@@ -82,19 +84,14 @@ OPTIMAL = OptimalStrategy()
 
 
 def _settled(
-    cells: Mapping[str, CellView], moves: Mapping[str, tuple[float, float]], config: StepConfig
+    cells: Mapping[str, CellView], moves: Mapping[str, Share], config: StepConfig
 ) -> Dispatch:
-    residuals = {
-        cell: view.state.balance + moves[cell][0] - moves[cell][1] for cell, view in cells.items()
-    }
-    plans = settled_plans(cells, moves, residuals, config)
+    plans = settled_plans(cells, moves, config)
     return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 
-def _solve(
-    cells: Mapping[str, CellView], config: StepConfig, costs: Costs
-) -> dict[str, tuple[float, float]]:
-    """Each cell's (production, consumption) change at the programme's optimum."""
+def _solve(cells: Mapping[str, CellView], config: StepConfig, costs: Costs) -> dict[str, Share]:
+    """Each cell's own change at the programme's optimum."""
     import numpy as np  # SciPy's own dependency; imported only when optimal decides
     from scipy.optimize import linprog  # type: ignore[import-untyped]
     from scipy.sparse import coo_array  # type: ignore[import-untyped]
@@ -107,6 +104,8 @@ def _solve(
             costs.production,
             costs.consumption,
             costs.consumption,
+            costs.storage,
+            costs.storage,
             costs.exchange / 2,
             costs.exchange / 2,
             costs.grid,
@@ -117,8 +116,7 @@ def _solve(
     )
     ranks = 1.0 + TIE_BREAK * np.arange(1, count + 1)
     objective = (ranks[:, None] * unit_costs[None, :]).ravel()
-    balance_signs = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0])
-    through_signs = np.array([0.0, 0.0, 0.0, 0.0, 1.0, -1.0, 1.0, -1.0, 0.0, 0.0])
+    balance_signs = np.array([-1.0, 1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0])
     bounds: list[tuple[float, float | None]] = []
     rows_eq: list[int] = []
     cols_eq: list[int] = []
@@ -131,12 +129,10 @@ def _solve(
     upper = 0
     for i, view in enumerate(views):
         state, base = view.state, i * _VARIABLES
-        p, c = state.production, state.consumption
         bounds += [
-            (0.0, p.headroom_down),
-            (0.0, p.headroom_up),
-            (0.0, c.headroom_down),
-            (0.0, c.headroom_up),
+            (0.0, band.headroom_down if down else band.headroom_up)
+            for band in (state.production, state.consumption, state.storage)
+            for down in (True, False)
         ] + [(0.0, None)] * 6
         rows_eq += [i] * _VARIABLES
         cols_eq += range(base, base + _VARIABLES)
@@ -144,13 +140,13 @@ def _solve(
         rhs_eq.append(-state.balance)
         # the exchanges between cells sum to zero: one more equality row
         rows_eq += [count, count]
-        cols_eq += [base + 4, base + 5]
+        cols_eq += [base + _XE, base + _XI]
         vals_eq += [1.0, -1.0]
         for limit, sign in ((view.interface.export_max, 1.0), (view.interface.import_max, -1.0)):
-            if math.isfinite(limit):
+            if math.isfinite(limit):  # exchange + grid through the cell's interface
                 rows_ub += [upper] * 4
-                cols_ub += [base + 4, base + 5, base + 6, base + 7]
-                vals_ub += list(sign * through_signs[4:8])
+                cols_ub += [base + _XE, base + _XI, base + _GE, base + _GI]
+                vals_ub += [sign, -sign, sign, -sign]
                 rhs_ub.append(limit)
                 upper += 1
     rhs_eq.append(0.0)
@@ -158,7 +154,7 @@ def _solve(
         if math.isfinite(limit):
             for i in range(count):
                 rows_ub += [upper, upper]
-                cols_ub += [i * _VARIABLES + 6, i * _VARIABLES + 7]
+                cols_ub += [i * _VARIABLES + _GE, i * _VARIABLES + _GI]
                 vals_ub += [sign, -sign]
             rhs_ub.append(limit)
             upper += 1
@@ -183,10 +179,12 @@ def _solve(
     x = solution.x.reshape(count, _VARIABLES)
     moves = {}
     for i, (cell, view) in enumerate(cells.items()):
-        p, c = view.state.production, view.state.consumption
-        moves[cell] = (
-            _snapped(float(x[i, 1] - x[i, 0]), p.headroom_down, p.headroom_up),
-            _snapped(float(x[i, 3] - x[i, 2]), c.headroom_down, c.headroom_up),
+        state = view.state
+        moves[cell] = Share(
+            *(
+                _snapped(float(x[i, 2 * k + 1] - x[i, 2 * k]), band.headroom_down, band.headroom_up)
+                for k, band in enumerate((state.production, state.consumption, state.storage))
+            )
         )
     return moves
 

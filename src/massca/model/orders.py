@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from massca.model.errors import ConfigurationError, InfeasibleRedispatchError
 from massca.model.redispatch import REDISPATCH_RTOL
-from massca.model.state import Flexibility, State, trusted_flexibility, trusted_state
+from massca.model.state import Band, State, moved, trusted_state
 from massca.model.validation import is_real
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "Share",
     "apply",
     "apply_order",
+    "change_between",
     "decompose",
     "instruction_for",
     "share_of",
@@ -58,31 +59,37 @@ def _fraction_field(owner: str, field: str, value: object) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
+_BANDS = ("production", "consumption", "storage")
+
+
 @dataclass(frozen=True, slots=True)
 class Instruction:
     """Per band, the fraction of headroom to use: in ``[-1, 1]``, + towards ``max``."""
 
     production: float = 0.0
     consumption: float = 0.0
+    storage: float = 0.0
 
     def __post_init__(self) -> None:
-        for field in ("production", "consumption"):
+        for field in _BANDS:
             value = _fraction_field("Instruction", field, getattr(self, field))
             object.__setattr__(self, field, value)
 
     @property
     def is_no_change(self) -> bool:
         """True when applying this instruction leaves every state as it is."""
-        return self.production == 0.0 and self.consumption == 0.0
+        return self.production == 0.0 and self.consumption == 0.0 and self.storage == 0.0
 
     def applied_to(self, state: State, level: float = 0.0) -> State:
         """``state`` with each band's ``current`` moved by its fraction (``level`` is
         unused: every unit moves alike). A zero fraction leaves a band untouched."""
-        production, consumption = self.production, self.consumption
-        if production == 0.0 and consumption == 0.0:
+        production, consumption, storage = self.production, self.consumption, self.storage
+        if production == 0.0 and consumption == 0.0 and storage == 0.0:
             return state
         return trusted_state(
-            _move(state.production, production), _move(state.consumption, consumption)
+            _move(state.production, production),
+            _move(state.consumption, consumption),
+            _move(state.storage, storage),
         )
 
 
@@ -99,9 +106,10 @@ class Share:
 
     production: float = 0.0
     consumption: float = 0.0
+    storage: float = 0.0
 
     def __post_init__(self) -> None:
-        for field in ("production", "consumption"):
+        for field in _BANDS:
             value = getattr(self, field)
             if not (is_real(value) and math.isfinite(value)):
                 raise ConfigurationError(f"Share.{field} = {value!r}: must be a finite MW value")
@@ -110,16 +118,17 @@ class Share:
     @property
     def is_no_change(self) -> bool:
         """True when this share moves nothing."""
-        return self.production == 0.0 and self.consumption == 0.0
+        return self.production == 0.0 and self.consumption == 0.0 and self.storage == 0.0
 
     def applied_to(self, state: State, level: float = 0.0) -> State:
         """``state`` with each band's ``current`` moved by the share (``level`` is
         unused); `InfeasibleRedispatchError` beyond a band's headroom."""
-        if self.production == 0.0 and self.consumption == 0.0:
+        if self.is_no_change:
             return state
         return trusted_state(
             _shift(state.production, self.production, "production"),
             _shift(state.consumption, self.consumption, "consumption"),
+            _shift(state.storage, self.storage, "storage"),
         )
 
 
@@ -139,9 +148,10 @@ class MeritInstruction:
 
     production: MeritStep = None
     consumption: MeritStep = None
+    storage: MeritStep = None
 
     def __post_init__(self) -> None:
-        for field in ("production", "consumption"):
+        for field in _BANDS:
             step = getattr(self, field)
             if step is None:
                 continue
@@ -157,11 +167,13 @@ class MeritInstruction:
     @property
     def is_no_change(self) -> bool:
         """True when this instruction moves no unit."""
-        return self.production is None and self.consumption is None
+        return self.production is None and self.consumption is None and self.storage is None
 
     def fractions_at(self, level: float) -> Instruction:
         """The `Instruction` a unit at merit ``level`` carries out."""
-        return Instruction(_at(self.production, level), _at(self.consumption, level))
+        return Instruction(
+            _at(self.production, level), _at(self.consumption, level), _at(self.storage, level)
+        )
 
     def applied_to(self, state: State, level: float = 0.0) -> State:
         """``state`` of a unit at merit ``level`` after this instruction."""
@@ -192,6 +204,7 @@ def instruction_for(share: Share, state: State) -> Instruction:
     return Instruction(
         _fraction(share.production, state.production, "production"),
         _fraction(share.consumption, state.consumption, "consumption"),
+        _fraction(share.storage, state.storage, "storage"),
     )
 
 
@@ -218,10 +231,15 @@ def share_of(order: Order, state: State, level: float = 0.0) -> Share:
     """The change, in MW, that ``order`` makes to ``state``."""
     if type(order) is Share:
         return order
-    after = apply_order(order, state, level)
+    return change_between(state, apply_order(order, state, level))
+
+
+def change_between(before: State, after: State) -> Share:
+    """The `Share` that moves ``before`` to ``after`` (only ``current`` counts)."""
     return Share(
-        after.production.current - state.production.current,
-        after.consumption.current - state.consumption.current,
+        after.production.current - before.production.current,
+        after.consumption.current - before.consumption.current,
+        after.storage.current - before.storage.current,
     )
 
 
@@ -234,7 +252,7 @@ def decompose(instruction: Instruction, children: Mapping[str, State]) -> dict[s
     return {child: apply(instruction, state) for child, state in children.items()}
 
 
-def _room(delta: float, band: Flexibility, name: str) -> float:
+def _room(delta: float, band: Band, name: str) -> float:
     """The band's headroom in the direction of ``delta``; `InfeasibleRedispatchError`
     if ``|delta|`` exceeds it by more than float rounding."""
     room = band.headroom_up if delta > 0 else band.headroom_down
@@ -248,7 +266,7 @@ def _room(delta: float, band: Flexibility, name: str) -> float:
     return room
 
 
-def _fraction(delta: float, band: Flexibility, name: str) -> float:
+def _fraction(delta: float, band: Band, name: str) -> float:
     if delta == 0.0:
         return 0.0
     room = _room(delta, band, name)
@@ -256,25 +274,25 @@ def _fraction(delta: float, band: Flexibility, name: str) -> float:
     return fraction if delta > 0 else -fraction
 
 
-def _shift(band: Flexibility, delta: float, name: str) -> Flexibility:
+def _shift[B: Band](band: B, delta: float, name: str) -> B:
     if delta == 0.0:
         return band
     _room(delta, band, name)
-    moved = min(max(band.current + delta, band.min), band.max)  # rounding stays inside
-    return trusted_flexibility(band.min, band.max, moved + 0.0)
+    target = min(max(band.current + delta, band.min), band.max)  # rounding stays inside
+    return moved(band, target + 0.0)
 
 
-def _move(band: Flexibility, fraction: float) -> Flexibility:
+def _move[B: Band](band: B, fraction: float) -> B:
     # Every branch keeps min <= current <= max: the new current is clamped into the band.
     low, high, current = band.min, band.max, band.current
     if fraction == 0.0 or (high == current if fraction > 0.0 else low == current):
         return band
     if fraction >= 1.0:
-        return trusted_flexibility(low, high, high)
+        return moved(band, high)
     if fraction <= -1.0:
-        return trusted_flexibility(low, high, low)
+        return moved(band, low)
     if fraction > 0.0:
-        moved = min(current + fraction * (high - current), high)
+        target = min(current + fraction * (high - current), high)
     else:
-        moved = max(current + fraction * (current - low), low)
-    return trusted_flexibility(low, high, moved)
+        target = max(current + fraction * (current - low), low)
+    return moved(band, target + 0.0)

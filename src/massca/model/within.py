@@ -46,11 +46,12 @@ from massca.model.orders import (
     MeritStep,
     Order,
     Share,
+    change_between,
     instruction_for,
     share_of,
 )
 from massca.model.redispatch import REDISPATCH_RTOL
-from massca.model.state import Flexibility, State
+from massca.model.state import Band, State
 from massca.model.validation import is_real
 
 __all__ = [
@@ -201,10 +202,11 @@ def merit_instruction(share: Share, levels: Levels) -> MeritInstruction:
         _threshold(
             share.consumption, [(level, s.consumption) for level, s in levels], "consumption"
         ),
+        _threshold(share.storage, [(level, s.storage) for level, s in levels], "storage"),
     )
 
 
-def _threshold(delta: float, bands: list[tuple[float, Flexibility]], name: str) -> MeritStep:
+def _threshold(delta: float, bands: list[tuple[float, Band]], name: str) -> MeritStep:
     if delta == 0.0:
         return None
     up = delta > 0.0
@@ -267,10 +269,7 @@ def _checked_orders(
     for child, state in children.items():  # canonical order
         value = decided[child]
         if isinstance(value, State):
-            value = Share(
-                value.production.current - state.production.current,
-                value.consumption.current - state.consumption.current,
-            )
+            value = change_between(state, value)
         if not isinstance(value, Instruction | Share):
             raise ConfigurationError(
                 f"within-cell strategy {name!r} at {node!r}: child {child!r} got {value!r}; "
@@ -283,9 +282,13 @@ def _checked_orders(
                 f"within-cell strategy {name!r} at {node!r}, child {child!r}: {error}"
             ) from None
         orders[child] = value
-    scale = max([1.0] + [max(s.production.max, s.consumption.max) for s in children.values()])
+    scale = max([1.0] + [s.extent for s in children.values()])
     slack = REDISPATCH_RTOL * scale * max(len(children), 1)
-    for band, wanted in (("production", share.production), ("consumption", share.consumption)):
+    for band, wanted in (
+        ("production", share.production),
+        ("consumption", share.consumption),
+        ("storage", share.storage),
+    ):
         total = math.fsum(getattr(m, band) for m in moved)
         if abs(total - wanted) > slack:
             raise InfeasibleRedispatchError(
