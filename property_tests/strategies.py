@@ -10,7 +10,9 @@ from hypothesis import strategies as st
 from massca.model import (
     BETWEEN_CELLS,
     WITHIN_CELL,
+    ZERO_BAND,
     ZERO_FLEXIBILITY,
+    Band,
     ExchangeLimits,
     Flexibility,
     Hierarchy,
@@ -32,7 +34,21 @@ def flexibilities(draw: st.DrawFn) -> Flexibility:
     return Flexibility(low, high, current)
 
 
-states = st.builds(State, flexibilities(), flexibilities())
+@st.composite
+def storage_bands(draw: st.DrawFn) -> Band:
+    """A battery's band: charge to ``min <= 0``, discharge to ``max >= 0``, its power
+    anywhere between (a full battery has ``min == 0``, an empty one ``max == 0``)."""
+    charge, discharge = draw(MW), draw(MW)
+    current = draw(st.floats(-charge, discharge, allow_nan=False))
+    return Band(-charge + 0.0, discharge, current)
+
+
+states = st.builds(
+    State,
+    flexibilities(),
+    flexibilities(),
+    st.one_of(st.just(ZERO_BAND), storage_bands()),  # half the units hold no storage
+)
 
 limits = st.builds(
     ExchangeLimits,

@@ -6,13 +6,13 @@ from dataclasses import astuple
 from hypothesis import given
 from hypothesis import strategies as st
 
-from massca.model import AGGREGATION_RTOL, ZERO_STATE, Flexibility, State, aggregate
+from massca.model import AGGREGATION_RTOL, ZERO_STATE, Band, Flexibility, State, aggregate
 from property_tests.strategies import states
 
 
 def fields(state: State) -> tuple[float, ...]:
-    p, c = state.production, state.consumption
-    return (p.min, p.max, p.current, c.min, c.max, c.current)
+    p, c, s = state.production, state.consumption, state.storage
+    return (p.min, p.max, p.current, c.min, c.max, c.current, s.min, s.max, s.current)
 
 
 def close(a: State, b: State, scale: float) -> bool:
@@ -51,8 +51,14 @@ def test_regrouping_agrees_within_the_stated_tolerance(items: list[State], data)
 def test_the_aggregate_is_itself_a_valid_state_with_summed_balance(items: list[State]) -> None:
     total = aggregate(items)
     # aggregate builds without validation: rebuilding through the validating path proves it
-    assert State(Flexibility(*astuple(total.production)), Flexibility(*astuple(total.consumption)))
-    expected = math.fsum(s.production.current for s in items) - math.fsum(
-        s.consumption.current for s in items
+    assert State(
+        Flexibility(*astuple(total.production)),
+        Flexibility(*astuple(total.consumption)),
+        Band(*astuple(total.storage)),
+    )
+    expected = (
+        math.fsum(s.production.current for s in items)
+        - math.fsum(s.consumption.current for s in items)
+        + math.fsum(s.storage.current for s in items)
     )
     assert total.balance == expected

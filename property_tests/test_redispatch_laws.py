@@ -34,20 +34,18 @@ def near(a: float, b: float, scale: float) -> bool:
 
 
 def share(p: Plan) -> Share:
-    return Share(p.production_delta, p.consumption_delta)
+    return Share(p.production_delta, p.consumption_delta, p.storage_delta)
 
 
 def magnitude(*items: State) -> float:
-    return max((max(s.production.max, s.consumption.max) for s in items), default=0.0) * max(
-        len(items), 1
-    )
+    return max((s.extent for s in items), default=0.0) * max(len(items), 1)
 
 
 @given(states, limits, tolerances, merit_orders)
 def test_a_plan_accounts_for_the_whole_imbalance(s, lim, tol, order) -> None:
     p = plan(s, lim, tol, order)
     assert p.imbalance == s.balance
-    lhs = p.imbalance + p.production_delta - p.consumption_delta
+    lhs = p.imbalance + p.production_delta - p.consumption_delta + p.storage_delta
     assert near(lhs, p.exchange + p.unresolved, magnitude(s))
 
 
@@ -56,9 +54,11 @@ def test_a_plan_stays_within_every_limit_and_moves_against_the_imbalance(s, lim,
     p = plan(s, lim, tol, order)
     assert -s.production.headroom_down <= p.production_delta <= s.production.headroom_up
     assert -s.consumption.headroom_down <= p.consumption_delta <= s.consumption.headroom_up
+    assert -s.storage.headroom_down <= p.storage_delta <= s.storage.headroom_up
     assert -lim.import_max <= p.exchange <= lim.export_max
     sign = 1.0 if s.balance >= 0 else -1.0
     assert sign * p.production_delta <= 0 <= sign * p.consumption_delta
+    assert sign * p.storage_delta <= 0  # a surplus charges, a deficit discharges
     assert sign * p.exchange >= 0
     assert sign * p.unresolved >= 0
 
@@ -74,6 +74,7 @@ def test_a_balanced_state_gets_no_change(s, lim, tol, order) -> None:
         p = plan(s, lim, tol, order)
         assert p.production_delta == 0.0
         assert p.consumption_delta == 0.0
+        assert p.storage_delta == 0.0
         assert instruction_for(share(p), s).is_no_change
         assert apply(instruction_for(share(p), s), s) == s
 
@@ -86,6 +87,7 @@ def test_the_instruction_realises_the_plan_within_the_bands(s, lim, tol, order) 
     assert near(
         target.consumption.current - s.consumption.current, p.consumption_delta, magnitude(s)
     )
+    assert near(target.storage.current - s.storage.current, p.storage_delta, magnitude(s))
 
 
 @given(st.lists(states, min_size=1, max_size=10), limits, tolerances, merit_orders)
@@ -98,12 +100,13 @@ def test_children_deltas_sum_to_the_parent_delta_and_stay_in_their_bands(
     instruction = instruction_for(share(p), parent)
     targets = decompose(instruction, named)
     for child, target in targets.items():
-        for band in ("production", "consumption"):
+        for band in ("production", "consumption", "storage"):
             before, after = getattr(named[child], band), getattr(target, band)
             assert before.min <= after.current <= before.max
             assert (before.min, before.max) == (after.min, after.max)
     scale = magnitude(*children)
-    dp = math.fsum(targets[c].production.current - named[c].production.current for c in named)
-    dc = math.fsum(targets[c].consumption.current - named[c].consumption.current for c in named)
-    assert near(dp, p.production_delta, scale)
-    assert near(dc, p.consumption_delta, scale)
+    for band in ("production", "consumption", "storage"):
+        moved = math.fsum(
+            getattr(targets[c], band).current - getattr(named[c], band).current for c in named
+        )
+        assert near(moved, getattr(p, f"{band}_delta"), scale)

@@ -31,7 +31,7 @@ from property_tests.strategies import step_cases
 def magnitude(states) -> float:
     """The scale of a case: the largest band times the number of units."""
     items = list(states)
-    largest = max((max(s.production.max, s.consumption.max) for s in items), default=0.0)
+    largest = max((s.extent for s in items), default=0.0)
     return max(largest, 1.0) * max(len(items), 1)
 
 
@@ -46,25 +46,24 @@ def test_power_is_conserved_per_cell_and_for_the_system(case) -> None:
     scale = magnitude(states.values())
     for cell, outcome in result.cells.items():
         p, before = outcome.plan, result.aggregates[cell]
-        residual = before.balance + p.production_delta - p.consumption_delta
+        residual = before.balance + p.production_delta - p.consumption_delta + p.storage_delta
         assert near(residual, p.exchange + p.grid + p.unresolved, scale)
         assert near(outcome.state.balance, residual, scale)
         units = hierarchy.units_below(cell)  # down the tree: the units realise the plan
-        moved = math.fsum(
-            result.targets[u].production.current - states[u].production.current for u in units
-        )
-        shed = math.fsum(
-            result.targets[u].consumption.current - states[u].consumption.current for u in units
-        )
-        assert near(moved, p.production_delta, scale)
-        assert near(shed, p.consumption_delta, scale)
+        for band in ("production", "consumption", "storage"):
+            moved = math.fsum(
+                getattr(result.targets[u], band).current - getattr(states[u], band).current
+                for u in units
+            )
+            assert near(moved, getattr(p, f"{band}_delta"), scale)
     plans = [outcome.plan for outcome in result.cells.values()]
     assert near(math.fsum(p.exchange for p in plans), 0.0, scale)
     system = result.plan
     assert system.imbalance == result.aggregates[hierarchy.root].balance
     left = math.fsum(p.grid + p.unresolved for p in plans)
     assert near(left, system.exchange + system.unresolved, scale)
-    assert near(system.imbalance + system.production_delta - system.consumption_delta, left, scale)
+    own = system.production_delta - system.consumption_delta + system.storage_delta
+    assert near(system.imbalance + own, left, scale)
 
 
 @given(step_cases())
@@ -72,7 +71,7 @@ def test_every_target_stays_in_its_band_and_every_exchange_in_its_limits(case) -
     hierarchy, states, config, strategy = case
     result = reference_step(hierarchy, states, config, strategy)
     for unit, target in result.targets.items():
-        for band in ("production", "consumption"):
+        for band in ("production", "consumption", "storage"):
             before, after = getattr(states[unit], band), getattr(target, band)
             assert (before.min, before.max) == (after.min, after.max)
             assert after.min <= after.current <= after.max
@@ -134,6 +133,7 @@ def test_units_that_scale_to_their_targets_need_no_further_change(case) -> None:
         reported[unit] = State(
             scaled(state.production, target.production),
             scaled(state.consumption, target.consumption),
+            target.storage,  # a battery gets its set-point in MW, not as a factor
         )
     assert reference_step(hierarchy, reported, config, strategy).converged
 
@@ -182,6 +182,7 @@ def test_the_shape_of_the_tree_inside_a_cell_does_not_change_any_unit_target(cas
             a, b = first.targets[unit], other.targets[unit]
             assert abs(a.production.current - b.production.current) <= slack
             assert abs(a.consumption.current - b.consumption.current) <= slack
+            assert abs(a.storage.current - b.storage.current) <= slack
 
 
 @given(step_cases(Strategy.of("cellular")), st.sampled_from(["proportional", "merit"]))
@@ -197,20 +198,27 @@ def test_cellular_balances_every_cell_that_can_and_never_acts_against_a_cells_im
     for cell, outcome in result.cells.items():
         before, p = result.aggregates[cell], outcome.plan
         surplus = before.balance
-        if surplus > config.tolerance:  # oversupplied: curtail or consume more, never less
-            room = before.production.headroom_down + before.consumption.headroom_up
+        b = before
+        if surplus > config.tolerance:  # oversupplied: curtail, consume or charge more
+            room = b.production.headroom_down + b.consumption.headroom_up + b.storage.headroom_down
             assert p.production_delta <= 0.0 <= p.consumption_delta
+            assert p.storage_delta <= 0.0
             for unit in hierarchy.units_below(cell):
-                assert result.targets[unit].production.current <= states[unit].production.current
-                assert result.targets[unit].consumption.current >= states[unit].consumption.current
-        elif surplus < -config.tolerance:
-            room = before.production.headroom_up + before.consumption.headroom_down
+                target, measured = result.targets[unit], states[unit]
+                assert target.production.current <= measured.production.current
+                assert target.consumption.current >= measured.consumption.current
+                assert target.storage.current <= measured.storage.current
+        elif surplus < -config.tolerance:  # undersupplied: the mirror image
+            room = b.production.headroom_up + b.consumption.headroom_down + b.storage.headroom_up
             assert p.consumption_delta <= 0.0 <= p.production_delta
+            assert p.storage_delta >= 0.0
             for unit in hierarchy.units_below(cell):
-                assert result.targets[unit].production.current >= states[unit].production.current
-                assert result.targets[unit].consumption.current <= states[unit].consumption.current
+                target, measured = result.targets[unit], states[unit]
+                assert target.production.current >= measured.production.current
+                assert target.consumption.current <= measured.consumption.current
+                assert target.storage.current >= measured.storage.current
         else:  # balanced already: no unit moves; what is within tolerance flows out
-            assert (p.production_delta, p.consumption_delta) == (0.0, 0.0)
+            assert (p.production_delta, p.consumption_delta, p.storage_delta) == (0.0, 0.0, 0.0)
             assert abs(p.exchange + p.grid + p.unresolved) <= config.tolerance
             continue
         if abs(surplus) <= room * (1 - 1e-9):  # it can balance itself
@@ -231,7 +239,9 @@ def test_optimal_never_costs_more_than_global_or_cellular(case) -> None:
         theirs = dispatch_cost((o.plan for o in other.cells.values()), costs)
         # the tie-break raises costs by up to TIE_BREAK * cells; the solver works to 1e-9;
         # every strategy may leave what is within the tolerance of balance where it is
-        dearest = max(costs.production, costs.consumption, costs.grid, costs.unresolved)
+        dearest = max(
+            costs.production, costs.consumption, costs.storage, costs.grid, costs.unresolved
+        )
         slack = theirs * TIE_BREAK * cells + 1e-6 * magnitude(states.values())
         assert cost <= theirs + slack + dearest * config.tolerance * cells
 

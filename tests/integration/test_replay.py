@@ -13,7 +13,7 @@ from massca.actors import replay_file
 from massca.actors import runtime as runtime_module
 from massca.cli import main
 from massca.compat.runtimes import open_runtime
-from massca.log import read_log
+from massca.log import FORMAT_VERSION, read_log
 from massca.model import LogFormatError, Strategy, cells_hierarchy
 from massca.workload import synthetic_states
 from tests.conftest import run_on
@@ -103,7 +103,23 @@ def test_a_log_of_another_format_version_is_refused(tmp_path) -> None:
         return lines
 
     rewrite(path, bump)
-    with pytest.raises(LogFormatError, match="format version 99, but this massca reads version 3"):
+    with pytest.raises(
+        LogFormatError, match=f"format version 99, but this massca reads version {FORMAT_VERSION}"
+    ):
+        read_log(path)
+
+
+def test_a_log_of_the_format_before_storage_is_refused_clearly(tmp_path) -> None:
+    path = record(tmp_path / "run.jsonl", steps=1)
+
+    def downgrade(lines):
+        header = orjson.loads(lines[0])
+        header["version"] = 3  # states without storage, two-part orders
+        lines[0] = orjson.dumps(header)
+        return lines
+
+    rewrite(path, downgrade)
+    with pytest.raises(LogFormatError, match="format version 3, but this massca reads version 4"):
         read_log(path)
 
 

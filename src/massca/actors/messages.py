@@ -28,7 +28,9 @@ from typing import Any, ClassVar
 
 from massca.log.events import JsonCache, dumps
 from massca.model import (
+    ZERO_BAND,
     Balance,
+    Band,
     CellPlan,
     ExchangeLimits,
     Flexibility,
@@ -162,14 +164,26 @@ def _band_bytes(band: Flexibility) -> bytes:
 
 
 def _state_bytes(state: State) -> bytes:
-    return b'{"production":%s,"consumption":%s}' % (
+    storage = state.storage
+    if storage is ZERO_BAND or (storage.min == 0.0 and storage.max == 0.0):
+        return b'{"production":%s,"consumption":%s}' % (
+            _band_bytes(state.production),
+            _band_bytes(state.consumption),
+        )
+    return b'{"production":%s,"consumption":%s,"storage":%s}' % (
         _band_bytes(state.production),
         _band_bytes(state.consumption),
+        dumps((storage.min, storage.max, storage.current)),
     )
 
 
 def _state_from(body: Any) -> State:
-    return State(Flexibility(*body["production"]), Flexibility(*body["consumption"]))
+    storage = body.get("storage")
+    return State(
+        Flexibility(*body["production"]),
+        Flexibility(*body["consumption"]),
+        ZERO_BAND if storage is None else Band(*storage),
+    )
 
 
 def _states_from(body: Any) -> dict[str, State]:
@@ -183,28 +197,31 @@ def _plan_json(plan: Plan) -> dict[str, float]:
         "consumption_delta": plan.consumption_delta,
         "exchange": plan.exchange,
         "unresolved": plan.unresolved,
+        "storage_delta": plan.storage_delta,
     }
 
 
 def _order_json(order: Order) -> dict[str, Any]:
     kind = type(order)
     if kind is Instruction:
-        return {"fraction": [order.production, order.consumption]}
+        return {"fraction": [order.production, order.consumption, order.storage]}
     if kind is Share:
-        return {"share": [order.production, order.consumption]}
+        return {"share": [order.production, order.consumption, order.storage]}
     if kind is MeritInstruction:
-        return {"merit": [order.production, order.consumption]}
+        return {"merit": [order.production, order.consumption, order.storage]}
     raise TypeError(f"not an order: {order!r}")
 
 
 def _order_from(body: Any) -> Order:
-    ((kind, (production, consumption)),) = body.items()
+    ((kind, (production, consumption, storage)),) = body.items()
     if kind == "fraction":
-        return Instruction(production, consumption)
+        return Instruction(production, consumption, storage)
     if kind == "share":
-        return Share(production, consumption)
+        return Share(production, consumption, storage)
     if kind == "merit":
-        return MeritInstruction(_merit_step(production), _merit_step(consumption))
+        return MeritInstruction(
+            _merit_step(production), _merit_step(consumption), _merit_step(storage)
+        )
     raise ValueError(f"unknown order {kind!r}")
 
 
@@ -220,6 +237,7 @@ def _cell_plan_json(plan: CellPlan) -> dict[str, Any]:
         "grid": plan.grid,
         "unresolved": plan.unresolved,
         "order": None if plan.order is None else _order_json(plan.order),
+        "storage_delta": plan.storage_delta,
     }
 
 
@@ -232,6 +250,7 @@ def _cell_plan_from(body: Any) -> CellPlan:
         body["grid"],
         body["unresolved"],
         None if order is None else _order_from(order),
+        body["storage_delta"],
     )
 
 
@@ -251,10 +270,12 @@ _EMPTY = b"{}"
 class ProtocolCodec:
     """Encodes messages as ``(kind, JSON body bytes)`` for the log and decodes them back.
 
-    States are written as ``{"production": [min, max, current], "consumption": [...]}``;
+    States are written as ``{"production": [min, max, current], "consumption": [...]}``,
+    with ``"storage": [min, max, current]`` added when the storage band is not zero;
     an answer is its state's object, with ``levels`` (``[[level, state], ...]``) and
-    ``proposal`` (a plan) added when present. Orders are ``{"fraction": [p, c]}``,
-    ``{"share": [p, c]}`` or ``{"merit": [[level, fraction] or null, ...]}``.
+    ``proposal`` (a plan) added when present. Orders are ``{"fraction": [p, c, s]}``,
+    ``{"share": [p, c, s]}`` or ``{"merit": [[level, fraction] or null, ...]}`` (production,
+    consumption, storage).
     A `StepStart`'s encoding is remembered until the next one: the step's `Update`
     (which carries the same mapping; an environment may refill that mapping in place
     for its next step, so the cache is keyed by the message, not the mapping) and the

@@ -3,11 +3,13 @@
 Belongs here: the value types of the log format and the header's (de)serialisation.
 Not here: writing (`writer`), reading files (`reader`), replaying (`replay`).
 
-Format version 3, one JSON object per line (version 1 sent one `update` per unit; version
+Format version 4, one JSON object per line (version 1 sent one `update` per unit; version
 2 sent one multicast `update` carrying all units' states; version 3 records the strategy
-in the header, per-cell orders (`cell_orders`) and orders of several kinds):
+in the header, per-cell orders (`cell_orders`) and orders of several kinds; version 4
+adds storage: a state's signed ``storage`` band, and a storage part in every order and
+plan). A log of another version is refused, naming both versions:
 
-* header: ``{"format": "massca-log", "version": 3, "massca": "<version>",
+* header: ``{"format": "massca-log", "version": 4, "massca": "<version>",
   "hierarchy": [[id, kind, parent], ...], "config": {...}}``
 * event: ``{"seq": n, "time": t, "iteration": i, "sender": id, "receiver": id,
   "kind": "<message kind>", "body": <JSON>}``; ``seq`` rises by one per message. A
@@ -36,7 +38,7 @@ __all__ = [
 ]
 
 FORMAT_NAME = "massca-log"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 ENVIRONMENT = "environment"
 """The sender/receiver id of the world outside the agents (mosaik, `massca bench`)."""
 

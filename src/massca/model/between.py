@@ -138,6 +138,7 @@ class CellularStrategy:
 
     def decide(self, cells: Mapping[str, CellView], config: StepConfig) -> Dispatch:
         moves = {}
+        residuals = {}
         for cell, view in cells.items():
             own = view.proposal
             if own is None:
@@ -146,7 +147,8 @@ class CellularStrategy:
                     "controller must propose one"
                 )
             moves[cell] = Share(own.production_delta, own.consumption_delta, own.storage_delta)
-        plans = settled_plans(cells, moves, config)
+            residuals[cell] = own.exchange + own.unresolved
+        plans = settled_plans(cells, moves, config, residuals=residuals)
         return Dispatch(MappingProxyType(plans), system_plan(cells, plans))
 
 

@@ -36,8 +36,10 @@ def cells_hierarchy(
     depth: int = 1,
     loads: int = CIGRE_LOADS,
     generators: int = CIGRE_GENERATORS,
+    storage: int = 0,
 ) -> Hierarchy:
-    """A coordinator over ``cells`` cells of ``loads + generators`` unit agents each.
+    """A coordinator over ``cells`` cells of ``loads + generators + storage`` unit agents
+    each.
 
     ``depth`` is the number of intermediate controllers per cell, as in the prototype's
     scalability experiment: depth 0 puts the units directly under the cell controller;
@@ -46,18 +48,20 @@ def cells_hierarchy(
     first ``units % d`` groups one larger), group k under controller k.
 
     Ids: ``coordinator``, ``cell-<i>``, ``cell-<i>.ctl-<k>``, ``cell-<i>.load-<j>``,
-    ``cell-<i>.gen-<j>``. Raises `ConfigurationError` if ``cells < 1``, ``depth < 0``,
+    ``cell-<i>.gen-<j>``, ``cell-<i>.bat-<j>``. Raises `ConfigurationError` if ``cells <
+    1``, ``depth < 0``,
     a unit count is negative, a cell has no units, or ``depth`` exceeds the units per cell.
     """
-    _check_shape(cells, depth, loads, generators)
+    _check_shape(cells, depth, loads, generators, storage)
     nodes = [Node(COORDINATOR_ID, NodeKind.COORDINATOR)]
-    unit_width = len(str(max(loads, generators)))
+    unit_width = len(str(max(loads, generators, storage)))
     ctl_width = len(str(depth))
     for index in range(cells):
         cell = cell_id(index, cells)
         nodes.append(Node(cell, NodeKind.CELL, COORDINATOR_ID))
         units = [f"{cell}.gen-{j:0{unit_width}d}" for j in range(generators)]
         units += [f"{cell}.load-{j:0{unit_width}d}" for j in range(loads)]
+        units += [f"{cell}.bat-{j:0{unit_width}d}" for j in range(storage)]
         units.sort()
         if depth == 0:
             nodes.extend(Node(u, NodeKind.UNIT, cell) for u in units)
@@ -82,13 +86,14 @@ def split_evenly[T](items: list[T], parts: int) -> list[list[T]]:
     return groups
 
 
-def _check_shape(cells: int, depth: int, loads: int, generators: int) -> None:
+def _check_shape(cells: int, depth: int, loads: int, generators: int, storage: int) -> None:
     problems = []
     for name, value in (
         ("cells", cells),
         ("depth", depth),
         ("loads", loads),
         ("generators", generators),
+        ("storage", storage),
     ):
         if isinstance(value, bool) or not isinstance(value, int):
             problems.append(f"{name} = {value!r} must be a whole number")
@@ -98,14 +103,17 @@ def _check_shape(cells: int, depth: int, loads: int, generators: int) -> None:
         problems.append(f"cells = {cells}: need at least 1 cell")
     if depth < 0:
         problems.append(f"depth = {depth}: must be >= 0 (0 puts units directly under the cell)")
-    if loads < 0 or generators < 0:
-        problems.append(f"loads = {loads}, generators = {generators}: must be >= 0")
-    elif loads + generators == 0:
-        problems.append("a cell needs at least one unit (loads + generators >= 1)")
-    elif depth > loads + generators:
+    units = loads + generators + storage
+    if loads < 0 or generators < 0 or storage < 0:
         problems.append(
-            f"depth = {depth} exceeds the {loads + generators} units of a cell: every "
-            f"controller needs a unit; use depth <= {loads + generators}"
+            f"loads = {loads}, generators = {generators}, storage = {storage}: must be >= 0"
+        )
+    elif units == 0:
+        problems.append("a cell needs at least one unit (loads + generators + storage >= 1)")
+    elif depth > units:
+        problems.append(
+            f"depth = {depth} exceeds the {units} units of a cell: every "
+            f"controller needs a unit; use depth <= {units}"
         )
     if problems:
         raise ConfigurationError("; ".join(problems))

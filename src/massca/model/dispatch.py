@@ -137,15 +137,18 @@ def settled_plans(
     moves: Mapping[str, Share],
     config: StepConfig,
     order: Order | None = None,
+    residuals: Mapping[str, float] | None = None,
 ) -> dict[str, CellPlan]:
     """Each cell's `CellPlan`: its own ``moves`` (the change of its units' operating
-    points) and its residual (its balance after them) settled between cells and with the
-    grid (`massca.model.settlement`); ``order``, if given, is every cell's order
-    (``global``'s instruction)."""
-    residuals = {
-        cell: cells[cell].state.balance + m.production - m.consumption + m.storage
-        for cell, m in moves.items()
-    }
+    points) and its residual settled between cells and with the grid
+    (`massca.model.settlement`); ``order``, if given, is every cell's order (``global``'s
+    instruction). The residuals are the cells' balances after their moves, unless given
+    (a cell's own plan knows its residual without the rounding of that sum)."""
+    if residuals is None:
+        residuals = {
+            cell: cells[cell].state.balance + m.production - m.consumption + m.storage
+            for cell, m in moves.items()
+        }
     settled = settle(residuals, lambda c: cells[c].interface, config.limits)
     plans = {}
     for cell, m in moves.items():
