@@ -521,7 +521,7 @@ def test_a_users_between_cells_function_in_mas_config_decides_and_replays(tmp_pa
         ),
         (
             {"between_cells": "optimal", "costs": {"gird": 1.0}},
-            "the keys are production, consumption, exchange, grid and unresolved",
+            "the keys are production, consumption, storage, exchange, grid and unresolved",
         ),
         (
             {"within_cell": "merit", "execute_method": lambda **kw: {}},

@@ -42,7 +42,8 @@ ALIASES = {
 }
 
 KEYS = {
-    "step_size": "seconds between the MAS steps (default 900)",
+    "step_size": "seconds between the MAS steps (default 900); also the step a battery's "
+    "band is made for",
     "verbose": "0 silent, 1 one line per step, 2 every agent's state (structlog)",
     "performance": "output the MAS step's wall time as 'steptime' [s] on the coordinator",
     "convergence_steps": "converged iterations needed before outputs stop (default 1)",
@@ -55,11 +56,12 @@ KEYS = {
     "timeout": f"seconds one MAS step may take (default {DEFAULT_TIMEOUT:g})",
     "tolerance": "MW of imbalance still counted as balanced (default 1e-6)",
     "limits": "{'import_max': MW, 'export_max': MW} of the external grid (default none)",
-    "merit_order": "order of 'production', 'consumption', 'exchange' (the seed's)",
+    "merit_order": "order of 'storage', 'production', 'consumption', 'exchange' (storage "
+    "may be left out, as in the seed's: it then comes first)",
     "between_cells": f"{', '.join(BETWEEN_CELLS)} or a function (default 'cellular')",
     "within_cell": f"{', '.join(WITHIN_CELL)} or a function (default 'proportional')",
-    "costs": "per-MW costs for 'optimal': {'production', 'consumption', 'exchange', 'grid', "
-    "'unresolved'}",
+    "costs": "per-MW costs for 'optimal': {'production', 'consumption', 'storage', 'exchange', "
+    "'grid', 'unresolved'}",
 }
 """Every key the MAS simulator accepts, with what it means."""
 
@@ -197,8 +199,8 @@ def _strategy(
                 out["costs"] = Costs(**costs)
             except TypeError:
                 problems.append(
-                    f"costs = {dict(costs)!r}: the keys are production, consumption, exchange, "
-                    "grid and unresolved"
+                    f"costs = {dict(costs)!r}: the keys are production, consumption, storage, "
+                    "exchange, grid and unresolved"
                 )
             except ConfigurationError as error:
                 problems.append(str(error))

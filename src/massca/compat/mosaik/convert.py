@@ -17,10 +17,18 @@ edge: a unit that applies ``scale_factor`` as ``current * target / current`` lan
 in the last place beside its target. Anything further outside is an error naming the
 unit and the time.
 
-Which band a unit feeds is the entity's ``unit`` param (``"production"`` or
-``"consumption"``); without it, it is inferred from the connected source's id as in the
-prototype (``load``, ``fl`` -> consumption; ``gen``, ``pv``, ``wind``, ``wecs`` ->
-production), and an id that says neither is an error asking for ``unit=...``.
+Which band a unit feeds is the entity's ``unit`` param (``"production"``,
+``"consumption"`` or ``"storage"``); without it, it is inferred from the connected
+source's id as in the prototype (``load``, ``fl`` -> consumption; ``gen``, ``pv``,
+``wind``, ``wecs`` -> production; ``bat``, ``stor`` -> storage), and an id that says
+none of them is an error asking for ``unit=...``.
+
+A storage unit's inputs (`STORAGE_INPUTS`) describe its battery instead of a band:
+``current`` is its power in MW, *signed* (+ discharging, - charging), ``soc`` its state
+of charge (a fraction of ``capacity``), ``capacity`` in MWh, ``charge_max`` and
+``discharge_max`` in MW (>= 0), and optionally ``soc_min``, ``soc_max`` (default 0 and 1)
+and ``charge_efficiency``, ``discharge_efficiency`` (default 1). Its band for the step is
+`massca.model.storage_band` over the MAS's step length.
 """
 
 from __future__ import annotations
@@ -30,18 +38,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from massca.model import (
+    ZERO_BAND,
     ZERO_FLEXIBILITY,
+    Band,
     ConfigurationError,
     ExchangeLimits,
     Flexibility,
     InvalidStateError,
     State,
+    Storage,
+    storage_band,
 )
 from massca.model.state import trusted_flexibility, trusted_state  # see states_from_inputs
 
 __all__ = [
     "BANDS",
     "SNAP_RTOL",
+    "STORAGE_INPUTS",
     "band_params",
     "infer_band",
     "interface_params",
@@ -52,26 +65,41 @@ __all__ = [
     "state_from_inputs",
     "state_from_seed",
     "states_from_inputs",
+    "storage_state_from_inputs",
 ]
 
 _INF = math.inf
 BANDS = ("production", "consumption")
 SNAP_RTOL = 1e-9
 """Relative distance outside a band within which a measurement is snapped onto it."""
-_CONSUMERS = ("load", "fl")
-_PRODUCERS = ("gen", "pv", "wind", "wecs")
+STORAGE_INPUTS = {
+    "current": None,
+    "soc": None,
+    "capacity": None,
+    "charge_max": None,
+    "discharge_max": None,
+    "soc_min": 0.0,
+    "soc_max": 1.0,
+    "charge_efficiency": 1.0,
+    "discharge_efficiency": 1.0,
+}
+"""A storage unit's input attributes -> default (None: required); see the module doc."""
+_WORDS = {
+    "consumption": ("load", "fl"),
+    "production": ("gen", "pv", "wind", "wecs"),
+    "storage": ("bat", "stor"),
+}
 
 
 def infer_band(agent: str, sources: list[str]) -> str:
     """The band a unit feeds, from the ids of the entities connected to it."""
     names = " ".join(s.rsplit(".", 1)[-1].lower() for s in sources)
-    consumes = any(word in names for word in _CONSUMERS)
-    produces = any(word in names for word in _PRODUCERS)
-    if consumes != produces:
-        return "consumption" if consumes else "production"
+    said = [band for band, words in _WORDS.items() if any(word in names for word in words)]
+    if len(said) == 1:
+        return said[0]
     raise ConfigurationError(
-        f"unit agent {agent!r}: cannot tell whether {sources or 'its sources'} produce or "
-        "consume; create it with unit='production' or unit='consumption'"
+        f"unit agent {agent!r}: cannot tell whether {sources or 'its sources'} produce, "
+        "consume or store; create it with unit='production', 'consumption' or 'storage'"
     )
 
 
@@ -182,6 +210,55 @@ def state_from_inputs(
     return State(ZERO_FLEXIBILITY, flexibility)
 
 
+def storage_state_from_inputs(
+    agent: str, inputs: Mapping[str, Mapping[str, Any]], hours: float, time: int
+) -> State:
+    """A storage unit's state from its mosaik inputs (`STORAGE_INPUTS`): its battery's
+    band for a step of ``hours``. Errors name the unit, the attribute and the time."""
+    missing = [a for a, default in STORAGE_INPUTS.items() if default is None and a not in inputs]
+    if missing:
+        raise ConfigurationError(
+            f"storage unit agent {agent!r} at time {time}: no input {', '.join(missing)}; "
+            f"connect {', '.join(a for a, d in STORAGE_INPUTS.items() if d is None)} "
+            "(see the README's storage section)"
+        )
+    values = {}
+    for attr, default in STORAGE_INPUTS.items():
+        if attr not in inputs:
+            values[attr] = default
+            continue
+        sources = inputs[attr]
+        if len(sources) != 1:
+            raise ConfigurationError(
+                f"storage unit agent {agent!r}: {attr} comes from {sorted(sources)}; "
+                "connect one battery per storage agent"
+            )
+        (value,) = sources.values()
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            raise InvalidStateError(
+                f"storage unit agent {agent!r} at time {time}: {attr} = {value!r}, not a number"
+            )
+        values[attr] = float(value)
+    soc_min, soc_max = values["soc_min"], values["soc_max"]
+    soc = _snapped(soc_min, soc_max, values["soc"])  # a simulator's rounding at the bounds
+    try:
+        battery = Storage.at_soc(
+            values["capacity"],
+            soc,
+            values["charge_max"],
+            values["discharge_max"],
+            soc_min=soc_min,
+            soc_max=soc_max,
+            charge_efficiency=values["charge_efficiency"],
+            discharge_efficiency=values["discharge_efficiency"],
+            power=values["current"],
+        )
+        band = storage_band(battery, hours)
+    except InvalidStateError as error:
+        raise InvalidStateError(f"storage unit agent {agent!r} at time {time}: {error}") from None
+    return State(storage=band)
+
+
 def states_from_inputs(
     inputs: Mapping[str, Mapping[str, Mapping[str, Any]]],
     bands: Mapping[str, str],
@@ -268,11 +345,15 @@ def _read(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:
 
 
 def seed_dict(state: State) -> dict[str, dict[str, float]]:
-    """A state as the prototype's dictionary ``{'production': {'min', 'max', 'current'}, ...}``."""
-    return {
-        band: {"min": b.min, "max": b.max, "current": b.current}
-        for band, b in (("production", state.production), ("consumption", state.consumption))
-    }
+    """A state as the prototype's dictionary ``{'production': {'min', 'max', 'current'}, ...}``
+    (with a ``'storage'`` entry when the state has storage)."""
+    bands: list[tuple[str, Band]] = [
+        ("production", state.production),
+        ("consumption", state.consumption),
+    ]
+    if state.storage != ZERO_BAND:
+        bands.append(("storage", state.storage))
+    return {band: {"min": b.min, "max": b.max, "current": b.current} for band, b in bands}
 
 
 def state_from_seed(value: Any, agent: str, time: int, hook: str) -> State:
@@ -280,18 +361,25 @@ def state_from_seed(value: Any, agent: str, time: int, hook: str) -> State:
     if isinstance(value, State):
         return value
     try:
-        bands = [
+        production, consumption = (
             Flexibility(float(value[b]["min"]), float(value[b]["max"]), float(value[b]["current"]))
             for b in BANDS
-        ]
-    except (KeyError, TypeError, ValueError) as error:
+        )
+        stored = value.get("storage")
+        storage = (
+            ZERO_BAND
+            if stored is None
+            else Band(float(stored["min"]), float(stored["max"]), float(stored["current"]))
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise ConfigurationError(
             f"{hook} for agent {agent!r} at time {time} returned {value!r}: return a State or "
-            "{'production': {'min', 'max', 'current'}, 'consumption': {...}} in MW"
+            "{'production': {'min', 'max', 'current'}, 'consumption': {...}} in MW "
+            "(optionally 'storage': {...}, signed)"
         ) from error
     except InvalidStateError as error:
         raise InvalidStateError(f"{hook} for agent {agent!r} at time {time}: {error}") from None
-    return State(*bands)
+    return State(production, consumption, storage)
 
 
 def scale_factor(before: Flexibility, after: Flexibility) -> float:

@@ -40,6 +40,7 @@ import structlog
 from massca.actors.gcpause import gc_paused
 from massca.compat.mosaik.config import MasConfig
 from massca.compat.mosaik.convert import (
+    STORAGE_INPUTS,
     band_params,
     infer_band,
     interface_params,
@@ -49,6 +50,7 @@ from massca.compat.mosaik.convert import (
     seed_dict,
     state_from_seed,
     states_from_inputs,
+    storage_state_from_inputs,
 )
 from massca.compat.mosaik.hooks import COORDINATOR_EID, aggregation_for, strategy_for
 from massca.compat.mosaik.hosting import Hosting, hosting_for
@@ -91,16 +93,19 @@ META: dict[str, Any] = {
                 "current",
                 "min",
                 "max",
+                *(attr for attr in STORAGE_INPUTS if attr != "current"),
                 "scale_factor",
                 "P_target[MW]",
                 "balance",
                 "production",
                 "consumption",
+                "storage",
                 "classification",
                 "balance_after",
                 "classification_after",
                 "production_change",
                 "consumption_change",
+                "storage_change",
                 "exchange",
                 "grid",
                 "unresolved",
@@ -153,12 +158,15 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._bands: dict[str, str] = {}
         self._unbanded: set[str] = set()
         self._params: dict[str, dict[str, float]] = {}
+        self._storage: set[str] = set()  # storage units
+        self._hours = 0.25  # a step's length in hours, for batteries' bands
 
     # -- mosaik API --------------------------------------------------------------------
 
     def init(self, sid: str, time_resolution: float = 1.0, **params: Any) -> dict[str, Any]:
         self.sid = sid
         self.config = MasConfig.parse(params)
+        self._hours = self.config.step_size * time_resolution / 3600.0
         self._output_hook = self.config.hooks.get("output_method")
         self._loop = WeakLoop(self.config.convergence_steps, self.config.convergence_max_steps)
         return self.meta  # type: ignore[no-any-return]
@@ -179,8 +187,15 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             raise ConfigurationError(f"unknown model {model!r}: this simulator has {MODEL!r}")
         if self.hierarchy is not None:
             raise ConfigurationError("create every agent before the simulation starts")
-        if unit not in (None, "production", "consumption"):
-            raise ConfigurationError(f"unit = {unit!r}: give 'production' or 'consumption'")
+        if unit not in (None, "production", "consumption", "storage"):
+            raise ConfigurationError(
+                f"unit = {unit!r}: give 'production', 'consumption' or 'storage'"
+            )
+        if unit == "storage" and (min is not None or max is not None):
+            raise ConfigurationError(
+                "create(unit='storage', min=..., max=...): a battery's band follows from its "
+                "inputs (soc, capacity, charge_max, discharge_max), not from min/max"
+            )
         parent = self._resolve(controller)
         params = band_params(min, max)
         level = merit_level(priority)
@@ -285,7 +300,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         emit = self._emit_setpoints
         measured, targets, bands = self._measured, result.targets, self._bands
         for eid, attrs in outputs.items():
-            band = bands.get(eid)  # only units have one
+            band = bands.get(eid)  # only units have one (storage units take the general path)
             if band is not None and plain and attrs == _SCALE_FACTOR_ONLY:
                 if emit:  # the common case, inlined; plain attribute reads are fastest
                     if band == "production":
@@ -425,10 +440,17 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         result = self._result  # the targets the units were told in this time step, if any
         told = result.targets if self._loop.iteration and result is not None else None
         states_from_inputs(inputs, self._bands, self._params, time, self._states, told)
+        for unit in self._storage:
+            data = inputs.get(unit)
+            if data is not None:
+                self._states[unit] = storage_state_from_inputs(unit, data, self._hours, time)
 
     def _set_band(self, unit: str, band: str) -> None:
         self._entities[unit].band = band
-        self._bands[unit] = band
+        if band == "storage":  # its own conversion, not the bands' fast path
+            self._storage.add(unit)
+        else:
+            self._bands[unit] = band
 
     def _unit_outputs(self, eid: str, attrs: list[str], result: StepResult) -> dict[str, Any]:
         band = self._entities[eid].band or _UNKNOWN_BAND
@@ -499,12 +521,14 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         values = {
             "production": cell.before.production.current,
             "consumption": cell.before.consumption.current,
+            "storage": cell.before.storage.current,
             "balance": cell.before.balance,
             "classification": cell.balance_before.value,
             "balance_after": latest.state.balance,
             "classification_after": latest.balance.value,
             "production_change": cell.production_change,
             "consumption_change": cell.consumption_change,
+            "storage_change": cell.storage_change,
             "exchange": latest.plan.exchange,
             "grid": latest.plan.grid,
             "unresolved": latest.plan.unresolved,

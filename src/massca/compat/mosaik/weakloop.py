@@ -76,8 +76,8 @@ class CellTally:
     """A cell over the iterations of one time step so far.
 
     ``before``: its measured state in the first iteration, and ``balance_before`` that
-    state's class. ``production_change`` / ``consumption_change``: the changes decided
-    in all iterations so far, summed [MW]. ``latest``: the latest iteration's result
+    state's class. ``production_change`` / ``consumption_change`` / ``storage_change``: the
+    changes decided in all iterations so far, summed [MW]. ``latest``: the latest iteration's result
     (its exchange, grid, unresolved, state and class after redispatch).
     """
 
@@ -86,6 +86,7 @@ class CellTally:
     production_change: float
     consumption_change: float
     latest: CellResult
+    storage_change: float = 0.0
 
 
 def tally(previous: Mapping[str, CellTally] | None, result: StepResult) -> dict[str, CellTally]:
@@ -101,6 +102,7 @@ def tally(previous: Mapping[str, CellTally] | None, result: StepResult) -> dict[
                 plan.production_delta,
                 plan.consumption_delta,
                 latest,
+                plan.storage_delta,
             )
         else:
             last = previous[cell]
@@ -110,5 +112,6 @@ def tally(previous: Mapping[str, CellTally] | None, result: StepResult) -> dict[
                 last.production_change + plan.production_delta,
                 last.consumption_change + plan.consumption_delta,
                 latest,
+                last.storage_change + plan.storage_delta,
             )
     return tallies
