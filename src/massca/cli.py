@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import orjson
 
@@ -28,9 +28,16 @@ EXIT_DIVERGED = 1
 EXIT_USAGE = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line (and exit 2, as argparse's)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="massca",
         description="Multi-agent co-simulation of hierarchical energy cells "
         "(mosaik, mango-agents, pandapower).",
@@ -82,6 +89,8 @@ _RUN_KEYS = (
     "within",
     "interface_scale",
     "grid_limit",
+    "storage_hours",
+    "soc0",
 )
 
 
@@ -103,7 +112,10 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--runtime", choices=("native", "mango"), help="agent runtime (native)")
     parser.add_argument("--flexibility", type=float, help="loads' shiftable share (0.1)")
     parser.add_argument(
-        "--der-scale", type=float, dest="der_scale", help="PV and wind ratings x this (15)"
+        "--der-scale",
+        type=float,
+        dest="der_scale",
+        help="DER ratings (PV, wind, CHP, fuel cells, batteries) x this (15)",
     )
     parser.add_argument(
         "--within",
@@ -122,6 +134,16 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
         dest="grid_limit",
         metavar="MW",
         help="the external grid's import and export limit (none)",
+    )
+    parser.add_argument(
+        "--storage-hours",
+        type=float,
+        dest="storage_hours",
+        metavar="H",
+        help="batteries' energy capacity in hours at rated power; 0: no batteries (2)",
+    )
+    parser.add_argument(
+        "--soc0", type=float, metavar="X", help="batteries' start state of charge, 0..1 (0.5)"
     )
     parser.add_argument("--no-log", action="store_true", help="do not write the event log")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
@@ -242,10 +264,22 @@ def _print_summary_of_run(summary: object) -> None:
     f = summary.figures
     if f:
         print(
-            f"{summary.strategy}: curtailed {f['curtailed_mwh']:.1f} MWh, load shifted "
+            f"balanced cell-steps: {f['balanced_before']:.1f}% before, "
+            f"{f['balanced_after']:.1f}% after redispatch"
+        )
+        print(
+            f"{summary.strategy}: curtailed {f['curtailed_mwh']:.1f} MWh, production raised "
+            f"{f['raised_mwh']:.1f} MWh, load shifted "
             f"{f['shifted_mwh']:.1f} MWh, between cells {f['between_cells_mwh']:.1f} MWh, "
             f"grid import {f['grid_import_mwh']:.1f} / export {f['grid_export_mwh']:.1f} MWh, "
             f"unresolved {f['unresolved_mwh']:.1f} MWh"
+        )
+    b = summary.storage
+    if b:
+        print(
+            f"batteries ({b['capacity_mwh']:.1f} MWh): stored {b['stored_mwh']:.1f} MWh, "
+            f"released {b['released_mwh']:.1f} MWh, losses {b['losses_mwh']:.2f} MWh, "
+            f"{b['cycles']:.2f} full cycles"
         )
     print(f"run folder: {summary.out} (results.csv, config.json, summary.json, plots)")
     if summary.log_path is not None:

@@ -37,23 +37,38 @@ def test_a_short_run_writes_results_log_config_and_plots(tmp_path, capsys) -> No
         for cell in ("cell-0", "cell-1"):
             assert row[f"{cell}_class"] in ("balanced", "oversupplied", "undersupplied")
             balance = float(row[f"{cell}_balance"])
-            own = float(row[f"{cell}_production_change"]) - float(row[f"{cell}_consumption_change"])
+            own = (
+                float(row[f"{cell}_production_change"])
+                - float(row[f"{cell}_consumption_change"])
+                + float(row[f"{cell}_storage_change"])
+            )
             after = float(row[f"{cell}_balance_after"])
             assert after == pytest.approx(balance + own, abs=1e-9)  # the cell's own part
             parts = sum(float(row[f"{cell}_{p}"]) for p in ("exchange", "grid", "unresolved"))
             assert parts == pytest.approx(after, abs=1e-9)  # where the rest went
+            assert 0.0 <= float(row[f"{cell}_soc"]) <= 1.0
         assert float(row["cell-1_consumption"]) > 0
         assert int(row["mas_iterations"]) >= 1
+    # at night the wind oversupplies: the batteries charge first (storage leads the merit
+    # order), so the energy they hold rises from the start state of charge, 0.5
+    assert float(rows[0]["cell-0_soc"]) == pytest.approx(0.5)
+    assert float(rows[-1]["cell-0_energy"]) > float(rows[0]["cell-0_energy"])
     config = json.loads((out / "config.json").read_text())
     assert (config["cells"], config["depth"], config["until"]) == (2, 2, 3600)
     assert (config["strategy"], config["within"]) == ("cellular", "proportional")
     summary = json.loads((out / "summary.json").read_text())
     assert summary["steps"] == 4
     assert summary["stopped"] is None
-    # at night the wind oversupplies both cells; each curtails to balance itself
+    # at night the wind oversupplies both cells; each charges its batteries to balance
+    # itself (storage leads the merit order) before it would curtail
     assert summary["figures"]["balanced_after"] > 0
-    assert summary["figures"]["curtailed_mwh"] > 0
-    for plot in ("balance.png", "resolution.png", "exchange.png", "classification.png"):
+    storage = summary["storage"]
+    assert storage["stored_mwh"] > 0
+    assert 0 < storage["losses_mwh"] < storage["stored_mwh"]
+    assert "batteries (" in printed
+    assert "full cycles" in printed
+    plots = ("balance.png", "resolution.png", "exchange.png", "classification.png", "storage.png")
+    for plot in plots:
         assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     _, report = replay_file(out / "events.jsonl")
     assert report.ok
@@ -94,7 +109,10 @@ def test_a_config_file_gives_the_options_and_the_command_line_wins(tmp_path) -> 
     [
         (["--cells", "0"], "cells = 0: need a whole number >= 1"),
         (["--cells", "-3"], "cells = -3"),
-        (["--depth", "28"], "depth = 28: must be 0..27"),
+        (["--depth", "32"], "depth = 32: must be 0..31"),
+        (["--storage-hours", "-1"], "storage_hours = -1.0: a battery's hours at rated power"),
+        (["--storage-hours", "nan"], "storage_hours = nan"),
+        (["--soc0", "1.5"], "soc0 = 1.5: the batteries' starting state of charge"),
         (["--start", "2019-01-01 00:00"], "leaves the profile year 2016"),
         (["--start", "2016-12-31 12:00"], "leaves the profile year 2016"),
         (["--start", "yesterday"], "start = 'yesterday': give a date like"),
@@ -110,6 +128,17 @@ def test_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys, arguments, mess
     assert message in err
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("option", ["--storage-hours", "--soc0", "--cells"])
+def test_an_option_that_is_not_a_number_is_one_line_and_exit_code_2(capsys, option) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", option, "two", "--quiet"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"massca run: error: argument {option}: invalid ")
+    assert "value: 'two' (see massca run --help)" in err
+    assert err.count("\n") == 1
 
 
 def test_an_unwritable_output_folder_and_bad_config_files_are_one_line(tmp_path, capsys) -> None:

@@ -25,7 +25,10 @@ from massca.scenario.profiles import PROFILE_YEAR
 
 __all__ = ["ScenarioConfig", "read_config_file"]
 
-UNITS_PER_CELL = CIGRE_LOADS + CIGRE_GENERATORS
+CIGRE_DISPATCHABLE = 4
+"""CHP diesel, fuel cell and two residential fuel cells per CIGRE MV cell (``with_der="all"``)."""
+UNITS_PER_CELL = CIGRE_LOADS + CIGRE_GENERATORS + CIGRE_DISPATCHABLE
+"""Unit agents per cell without its two batteries (which ``storage_hours = 0`` leaves out)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,10 +37,14 @@ class ScenarioConfig:
     (2 cells, depth 1, one day at 15-minute steps).
 
     ``flexibility``: the share by which every load can shift (its band is
-    ``demand * (1 -+ flexibility)``). ``der_scale``: PV and wind ratings are the CIGRE
-    cell's times this, times a per-cell factor in [0.5, 1.5] drawn with ``seed``; the
-    CIGRE cell's own 1.71 MW against 43 MW of load would leave every cell undersupplied
-    at all times (the prototype's wind turbines were 7 MW).
+    ``demand * (1 -+ flexibility)``). ``der_scale``: the ratings of every DER (PV, wind,
+    CHP and fuel cells, batteries) are the CIGRE cell's times this, times a per-cell
+    factor in [0.5, 1.5] drawn with ``seed``; the CIGRE cell's own 1.71 MW of PV and wind
+    against 43 MW of load would leave every cell undersupplied at all times (the
+    prototype's wind turbines were 7 MW).
+
+    ``storage_hours``: each battery's energy capacity is its power rating times this
+    many hours (0: no batteries). ``soc0``: their state of charge at the start.
 
     ``strategy`` / ``within``: the between-cells and within-cell strategies
     (`massca.model.strategy`). ``interface_scale``: each cell's import/export limit is
@@ -59,6 +66,8 @@ class ScenarioConfig:
     within: str = "proportional"
     interface_scale: float = 1.0
     grid_limit: float | None = None
+    storage_hours: float = 2.0
+    soc0: float = 0.5
     log: bool = True
 
     def __post_init__(self) -> None:
@@ -109,6 +118,19 @@ class ScenarioConfig:
             isinstance(self.grid_limit, int | float) and self.grid_limit >= 0
         ):
             problems.append(f"grid_limit = {self.grid_limit!r}: MW >= 0, or none for no limit")
+        if not (
+            _is_number(self.storage_hours)
+            and math.isfinite(self.storage_hours)
+            and self.storage_hours >= 0
+        ):
+            problems.append(
+                f"storage_hours = {self.storage_hours!r}: a battery's hours at rated power, a "
+                "finite number >= 0 (0: no batteries)"
+            )
+        if not (_is_number(self.soc0) and 0 <= self.soc0 <= 1):
+            problems.append(
+                f"soc0 = {self.soc0!r}: the batteries' starting state of charge, 0 <= x <= 1"
+            )
         if problems:
             raise ConfigurationError("; ".join(problems))
 
@@ -126,6 +148,10 @@ class ScenarioConfig:
     def to_json(self) -> dict[str, Any]:
         """The configuration as JSON (the run folder's ``config.json``)."""
         return asdict(self)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:

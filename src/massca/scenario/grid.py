@@ -1,17 +1,20 @@
-"""The default grid: N CIGRE MV cells with PV and wind, under one external grid.
+"""The default grid: N CIGRE MV cells with all their DER, under one external grid.
 
 Belongs here: building the pandapower network and the table of its units (which load or
 generator lies in which cell, on which bus, with what rating). Not here: profiles,
 simulators, the mosaik world.
 
-Each cell is pandapower's ``create_cigre_network_mv(with_der="pv_wind")``: 15 buses,
+Each cell is pandapower's ``create_cigre_network_mv(with_der="all")``: 15 buses,
 18 loads (residential and commercial/industrial, 43 MW in all), 8 PV plants and one
-wind turbine (1.71 MW), tied to the 110 kV bus by two 110/20 kV transformers of 25 MVA
-each: a cell's interface rating (`interface_ratings`) is their sum, 50 MVA. The N copies
-are joined at their 110 kV bus: all cells hang from one 110 kV slack bus with one
-external grid (the prototype ties cells to one external grid too). Copies are made by
-offsetting the element tables, in linear time (pandapower's ``merge_nets`` took 13 s for
-50 cells).
+wind turbine (1.71 MW), four dispatchable generators (a CHP diesel, a fuel cell and two
+residential fuel cells, 0.57 MW) and two batteries (0.6 MW and 0.2 MW), tied to the
+110 kV bus by two 110/20 kV transformers of 25 MVA each: a cell's interface rating
+(`interface_ratings`) is their sum, 50 MVA. The N copies are joined at their 110 kV bus:
+all cells hang from one 110 kV slack bus with one external grid (the prototype ties cells
+to one external grid too). Copies are made by offsetting the element tables, in linear
+time (pandapower's ``merge_nets`` took 13 s for 50 cells). The batteries are taken out
+of the network's storage table: massca's battery simulator (`massca.scenario.batteries`)
+stands in for them and feeds their buses.
 """
 
 from __future__ import annotations
@@ -25,9 +28,14 @@ from massca.model import ConfigurationError
 
 __all__ = ["GridUnit", "build_grid", "interface_ratings"]
 
+_GENERATORS = {"WP": "wind", "PV": "pv"}
+"""A static generator's CIGRE type -> its kind; the others (CHP diesel, fuel cells) are
+dispatchable."""
+
 _BUS_COLUMNS = {
     "load": ("bus",),
     "sgen": ("bus",),
+    "storage": ("bus",),
     "line": ("from_bus", "to_bus"),
     "trafo": ("hv_bus", "lv_bus"),
 }
@@ -38,13 +46,13 @@ class GridUnit:
     """One load or generator of the grid, as the scenario controls it."""
 
     cell: int
-    kind: str  # "pv", "wind" or "load"
-    element: str  # "load" or "sgen" (pandapower table)
+    kind: str  # "pv", "wind", "dispatchable", "battery" or "load"
+    element: str  # "load", "sgen" or "storage" (pandapower table)
     index: int  # row in that table
     bus: int
     rating_mw: float
     name: str
-    profile: str  # "residential", "commercial", "pv" or "wind"
+    profile: str  # "residential", "commercial", "pv", "wind", "dispatchable" or "battery"
 
 
 def build_grid(cells: int) -> tuple[object, tuple[GridUnit, ...]]:
@@ -55,18 +63,20 @@ def build_grid(cells: int) -> tuple[object, tuple[GridUnit, ...]]:
         warnings.simplefilter("ignore")
         import pandapower.networks as pn
 
-        cell = pn.create_cigre_network_mv(with_der="pv_wind")
+        cell = pn.create_cigre_network_mv(with_der="all")
     slack = int(cell.ext_grid.bus.iloc[0])
     net = _replicate(cell, cells, slack)
     units = []
-    for element in ("sgen", "load"):
+    for element in ("sgen", "load", "storage"):
         table = net[element]
         for index, row in table.iterrows():
             name = str(row["name"])
             copy = int(name.split(" ", 1)[0][1:])
             if element == "sgen":
-                kind = "wind" if row["type"] == "WP" else "pv"
+                kind = _GENERATORS.get(str(row["type"]), "dispatchable")
                 profile = kind
+            elif element == "storage":
+                kind = profile = "battery"
             else:
                 kind = "load"
                 profile = "commercial" if "CI" in name else "residential"
@@ -83,6 +93,7 @@ def build_grid(cells: int) -> tuple[object, tuple[GridUnit, ...]]:
                 )
             )
     units.sort(key=lambda u: (u.cell, u.element, u.index))
+    net.storage = net.storage.iloc[0:0]  # type: ignore[attr-defined]  # simulated instead
     return net, tuple(units)
 
 
@@ -90,7 +101,10 @@ def _replicate(cell: object, cells: int, slack: int) -> object:
     """``cells`` copies of ``cell`` sharing its slack bus; names prefixed ``c<i> ``."""
     net = cell  # the first copy is the original, renamed in place
     buses = len(cell.bus)  # type: ignore[attr-defined]
-    tables = {name: cell[name] for name in ("bus", "load", "sgen", "line", "trafo", "switch")}  # type: ignore[index]
+    tables = {
+        name: cell[name]  # type: ignore[index]
+        for name in ("bus", "load", "sgen", "storage", "line", "trafo", "switch")
+    }  # type: ignore[index]
     pieces: dict[str, list[pd.DataFrame]] = {name: [] for name in tables}
     for copy in range(cells):
         offset = copy * buses

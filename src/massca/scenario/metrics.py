@@ -53,7 +53,11 @@ def resolution(row: Row, cells: Sequence[str]) -> tuple[float, float, float, flo
         if balance == 0.0:
             continue
         sign = 1.0 if balance > 0 else -1.0
-        own = _mw(row, f"{cell}_consumption_change") - _mw(row, f"{cell}_production_change")
+        own = (
+            _mw(row, f"{cell}_consumption_change")
+            - _mw(row, f"{cell}_production_change")
+            - _mw(row, f"{cell}_storage_change")
+        )
         inside += sign * own
         between += sign * _mw(row, f"{cell}_exchange")
         grid += sign * _mw(row, f"{cell}_grid")
@@ -67,6 +71,9 @@ FIGURE_LABELS = {
     "curtailed_mwh": "curtailed [MWh]",
     "raised_mwh": "production raised [MWh]",
     "shifted_mwh": "load shifted [MWh]",
+    "stored_mwh": "stored in batteries [MWh]",
+    "released_mwh": "released by batteries [MWh]",
+    "storage_losses_mwh": "battery losses [MWh]",
     "between_cells_mwh": "between cells [MWh]",
     "grid_import_mwh": "grid import [MWh]",
     "grid_export_mwh": "grid export [MWh]",
@@ -79,13 +86,20 @@ FIGURE_LABELS = {
 @dataclass(frozen=True, slots=True)
 class RunFigures:
     """The figures of one run; see `FIGURE_LABELS`. ``cost`` is `massca.model.costs`'s
-    linear cost of every step's decision, per MW times the step's hours, summed."""
+    linear cost of every step's decision, per MW times the step's hours, summed.
+    ``stored_mwh`` / ``released_mwh``: energy the batteries drew from / gave to their
+    cells; ``storage_losses_mwh``: what charging and discharging lost, the energy stored
+    minus released minus the rise in the batteries' content (over the steps whose end
+    content is in the table: all but the last)."""
 
     balanced_before: float
     balanced_after: float
     curtailed_mwh: float
     raised_mwh: float
     shifted_mwh: float
+    stored_mwh: float
+    released_mwh: float
+    storage_losses_mwh: float
     between_cells_mwh: float
     grid_import_mwh: float
     grid_export_mwh: float
@@ -103,10 +117,12 @@ def figures(rows: Sequence[Row], step_s: int, costs: Costs = Costs()) -> RunFigu
     hours = step_s / 3600
     cell_steps = len(rows) * len(cells)
     parts: dict[str, list[float]] = {name: [] for name in RunFigures.__slots__}
-    for row in rows:
+    for index, row in enumerate(rows):
         for cell in cells:
             produced = _mw(row, f"{cell}_production_change")
             shifted = _mw(row, f"{cell}_consumption_change")
+            discharged = _mw(row, f"{cell}_storage_change")
+            battery = _mw(row, f"{cell}_storage") + discharged  # its power in the step
             exchange = _mw(row, f"{cell}_exchange")
             grid = _mw(row, f"{cell}_grid")
             unresolved = _mw(row, f"{cell}_unresolved")
@@ -115,11 +131,17 @@ def figures(rows: Sequence[Row], step_s: int, costs: Costs = Costs()) -> RunFigu
             parts["curtailed_mwh"].append(max(-produced, 0.0) * hours)
             parts["raised_mwh"].append(max(produced, 0.0) * hours)
             parts["shifted_mwh"].append(abs(shifted) * hours)
+            parts["stored_mwh"].append(max(-battery, 0.0) * hours)
+            parts["released_mwh"].append(max(battery, 0.0) * hours)
+            if index < len(rows) - 1:  # the content this step ended with is in the next row
+                flow = -battery * hours
+                rise = _mw(rows[index + 1], f"{cell}_energy") - _mw(row, f"{cell}_energy")
+                parts["storage_losses_mwh"].append(flow - rise)  # drawn minus given, minus kept
             parts["between_cells_mwh"].append(max(exchange, 0.0) * hours)
             parts["grid_import_mwh"].append(max(-grid, 0.0) * hours)
             parts["grid_export_mwh"].append(max(grid, 0.0) * hours)
             parts["unresolved_mwh"].append(abs(unresolved) * hours)
-            decided = CellPlan(produced, shifted, exchange, grid, unresolved)
+            decided = CellPlan(produced, shifted, exchange, grid, unresolved, None, discharged)
             parts["cost"].append(hours * dispatch_cost([decided], costs))
     share = 100.0 / cell_steps if cell_steps else 0.0
     return RunFigures(

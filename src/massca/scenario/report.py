@@ -7,7 +7,9 @@ heat maps, cells by time), ``resolution.png`` (per time step, how the cells' imb
 resolved: inside the cells, between cells, by the external grid, unresolved),
 ``exchange.png`` (the external grid's power from the power flow, and the MAS's planned
 exchange) and ``classification.png`` (a timeline per cell, before and after redispatch,
-coloured by balanced / oversupplied / undersupplied). For the scalability sweep:
+coloured by balanced / oversupplied / undersupplied) and, for a run with batteries,
+``storage.png`` (each cell's batteries: their state of charge, and their power, +
+discharging). For the scalability sweep:
 ``scalability.png``; for ``massca compare``: ``comparison.png``.
 """
 
@@ -52,12 +54,43 @@ def plot_run(out: Path) -> list[Path]:
     plt = _pyplot()
     times = [datetime.fromisoformat(r["datetime"]) for r in rows]
     cells = cell_names(rows)
-    return [
+    plots = [
         _plot_balance(plt, out, rows, times, cells),
         _plot_resolution(plt, out, rows, times, cells),
         _plot_exchange(plt, out, rows, times),
         _plot_classification(plt, out, rows, times, cells),
     ]
+    if any(rows[0].get(f"{cell}_soc") for cell in cells):
+        plots.append(_plot_storage(plt, out, rows, times, cells))
+    return plots
+
+
+def _plot_storage(plt, out, rows, times, cells) -> Path:  # type: ignore[no-untyped-def]
+    figure, (soc, power) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+    shown = cells if len(cells) <= 12 else cells[:12]
+    for cell in shown:
+        soc.plot(times, [100 * v for v in _floats(rows, f"{cell}_soc")], label=cell)
+        power.plot(
+            times,
+            [
+                a + b
+                for a, b in zip(
+                    _floats(rows, f"{cell}_storage"),
+                    _floats(rows, f"{cell}_storage_change"),
+                    strict=True,
+                )
+            ],
+            label=cell,
+            linewidth=1,
+        )
+    more = f" (first 12 of {len(cells)} cells)" if len(cells) > 12 else ""
+    soc.set(title=f"Batteries' state of charge per cell{more}", ylabel="% (at step start)")
+    soc.set_ylim(0, 100)
+    power.axhline(0.0, color="black", linewidth=0.6)
+    power.set(title="Batteries' power per cell", ylabel="MW (+ discharging, - charging)")
+    soc.legend(fontsize="small", ncol=min(len(shown), 6), loc="upper left")
+    figure.autofmt_xdate()
+    return _save(figure, out / "storage.png", plt)
 
 
 def _plot_balance(plt, out, rows, times, cells) -> Path:  # type: ignore[no-untyped-def]

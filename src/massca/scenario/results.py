@@ -5,12 +5,17 @@ writes them. Not here: plots and the summary (`report`). Inputs are filed under 
 time step (slot of ``step_size`` seconds) they belong to.
 
 Columns: ``time`` (seconds), ``datetime``; per cell, from the MAS (MW; exports and
-surpluses positive): ``<cell>_production``, ``<cell>_consumption``, ``<cell>_balance`` and
-``<cell>_class`` as measured before the MAS redispatched anything in the time step;
-``<cell>_balance_after`` and ``<cell>_class_after`` after its redispatch;
-``<cell>_production_change`` and ``<cell>_consumption_change`` (what the MAS changed in
-the cell's units over the time step); ``<cell>_exchange`` (with other cells),
-``<cell>_grid`` (with the external grid) and ``<cell>_unresolved``. Then
+surpluses positive): ``<cell>_production``, ``<cell>_consumption``, ``<cell>_storage``
+(its batteries' power, + discharging), ``<cell>_balance`` and ``<cell>_class`` as
+measured before the MAS redispatched anything in the time step; ``<cell>_balance_after``
+and ``<cell>_class_after`` after its redispatch; ``<cell>_production_change``,
+``<cell>_consumption_change`` and ``<cell>_storage_change`` (what the MAS changed in the
+cell's units over the time step: the batteries' power in the step is ``storage +
+storage_change``); ``<cell>_exchange`` (with other cells),
+``<cell>_grid`` (with the external grid) and ``<cell>_unresolved``; from its batteries,
+``<cell>_energy`` (MWh stored at the step's start) and ``<cell>_soc`` (that energy over
+their capacity: the capacity-weighted mean state of charge; empty without batteries).
+Then
 ``external_grid_p_mw`` (the external grid's power from the power flow, + import),
 ``mas_exchange_mw`` and ``mas_unresolved_mw`` (the MAS's planned exchange with the
 external grid and what it left unresolved), ``mas_iterations`` and ``mas_step_ms`` (the
@@ -29,23 +34,27 @@ from typing import IO, Any
 
 import mosaik_api_v3
 
-__all__ = ["CELL_COLUMNS", "CELL_OUTPUTS", "META", "ResultsCollector"]
+__all__ = ["BATTERY_OUTPUTS", "CELL_COLUMNS", "CELL_OUTPUTS", "META", "ResultsCollector"]
 
 CELL_COLUMNS = {
     "production": "production",
     "consumption": "consumption",
+    "storage": "storage",
     "balance": "balance",
     "classification": "class",
     "balance_after": "balance_after",
     "classification_after": "class_after",
     "production_change": "production_change",
     "consumption_change": "consumption_change",
+    "storage_change": "storage_change",
     "exchange": "exchange",
     "grid": "grid",
     "unresolved": "unresolved",
 }
 """A cell's MAS output -> the suffix of its column (``<cell>_<suffix>``)."""
 CELL_OUTPUTS = tuple(CELL_COLUMNS)
+BATTERY_OUTPUTS = ("E[MWh]", "capacity")
+"""What the collector reads from each battery of `massca.scenario.batteries`."""
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -62,6 +71,8 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.path = ""
         self.start = datetime(2016, 1, 1)
         self.cells: dict[str, str] = {}  # MAS eid -> cell name
+        self.batteries: dict[str, str] = {}  # battery eid -> cell name
+        self.stored: dict[str, tuple[float, float]] = {}  # battery -> (MWh, capacity)
         self.file: IO[str] | None = None
         self.writer: Any = None
         self.row: dict[str, Any] | None = None
@@ -76,15 +87,18 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
         path: str = "",
         start: str = "",
         cells: dict[str, str] | None = None,
+        batteries: dict[str, str] | None = None,
         step_size: int = 900,
     ) -> dict[str, Any]:
         self.path = path
         self.step_size = step_size
         self.start = datetime.fromisoformat(start)
         self.cells = dict(cells or {})
+        self.batteries = dict(batteries or {})
         columns = ["time", "datetime"]
         for name in self.cells.values():
             columns += [f"{name}_{suffix}" for suffix in CELL_COLUMNS.values()]
+            columns += [f"{name}_energy", f"{name}_soc"]
         columns += [
             "external_grid_p_mw",
             "mas_exchange_mw",
@@ -127,6 +141,13 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             column = CELL_COLUMNS.get(attr)
             if column:
                 row[f"{self.cells[eid]}_{column}"] = value
+        elif eid in self.batteries:
+            energy, capacity = self.stored.get(eid, (0.0, 0.0))
+            if attr == "E[MWh]":
+                energy = value
+            elif attr == "capacity":
+                capacity = value
+            self.stored[eid] = (energy, capacity)
         elif attr == "P[MW]":
             row["external_grid_p_mw"] = value
         elif attr == "exchange":
@@ -141,6 +162,14 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
     def _write(self) -> None:
         assert self.file is not None
         assert self.row is not None
+        totals: dict[str, tuple[float, float]] = {}
+        for eid, (energy, capacity) in self.stored.items():
+            cell = self.batteries[eid]
+            stored, size = totals.get(cell, (0.0, 0.0))
+            totals[cell] = (stored + energy, size + capacity)
+        for cell, (energy, capacity) in totals.items():
+            self.row[f"{cell}_energy"] = energy
+            self.row[f"{cell}_soc"] = energy / capacity if capacity > 0 else ""
         self.writer.writerow(self.row)
         self.file.flush()
         self.rows_written += 1

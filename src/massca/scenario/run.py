@@ -34,6 +34,9 @@ class RunSummary:
     ``balanced_share`` / ``balanced_after_share``: per cell, the share of time steps in
     which it was balanced before / after the MAS's redispatch. ``figures``: the run's
     `massca.scenario.metrics.RunFigures` (energies, balanced cell-steps, cost).
+    ``storage``: the batteries' ``capacity_mwh``, the energy they ``stored_mwh`` and
+    ``released_mwh``, their ``losses_mwh`` and equivalent full ``cycles`` (released
+    energy over capacity); empty for a run without batteries.
     """
 
     out: Path
@@ -47,6 +50,7 @@ class RunSummary:
     balanced_share: dict[str, float] = field(default_factory=dict)
     balanced_after_share: dict[str, float] = field(default_factory=dict)
     figures: dict[str, float] = field(default_factory=dict)
+    storage: dict[str, float] = field(default_factory=dict)
     last_time: str = ""
     stopped: str | None = None
     log_path: Path | None = None
@@ -93,7 +97,13 @@ def run_scenario(config: ScenarioConfig, out: Path, progress: bool = True) -> Ru
     finally:
         _shutdown(built.world, failing=stopped is not None)
         summary = summarise(
-            out, config, built.agents, time.perf_counter() - started, stopped, built.log_path
+            out,
+            config,
+            built.agents,
+            time.perf_counter() - started,
+            stopped,
+            built.log_path,
+            built.storage_mwh,
         )
         (out / "summary.json").write_text(json.dumps(_json(summary), indent=2) + "\n")
     return summary
@@ -106,8 +116,10 @@ def summarise(
     wall_s: float,
     stopped: str | None,
     log_path: Path | None,
+    storage_mwh: float = 0.0,
 ) -> RunSummary:
-    """The summary of the run folder ``out`` as it is on disk."""
+    """The summary of the run folder ``out`` as it is on disk; ``storage_mwh`` is the
+    batteries' energy capacity."""
     rows = read_rows(out / "results.csv")
     cells = cell_names(rows)
     step_ms = [float(r["mas_step_ms"]) for r in rows if r["mas_step_ms"]]
@@ -122,6 +134,19 @@ def summarise(
             return {}
         return {c: sum(r[f"{c}_{column}"] == "balanced" for r in rows) / len(rows) for c in cells}
 
+    run_figures = figures(rows, config.step)
+    storage = (
+        {
+            "capacity_mwh": storage_mwh,
+            "stored_mwh": run_figures.stored_mwh,
+            "released_mwh": run_figures.released_mwh,
+            "losses_mwh": run_figures.storage_losses_mwh,
+            "cycles": run_figures.released_mwh / storage_mwh,
+        }
+        if storage_mwh > 0
+        else {}
+    )
+
     return RunSummary(
         out=out,
         steps=len(rows),
@@ -133,7 +158,8 @@ def summarise(
         strategy=f"{config.strategy}/{config.within}",
         balanced_share=share("class"),
         balanced_after_share=share("class_after"),
-        figures=figures(rows, config.step).to_json(),
+        figures=run_figures.to_json(),
+        storage=storage,
         last_time=rows[-1]["datetime"] if rows else "",
         stopped=stopped,
         log_path=log_path,
@@ -174,6 +200,7 @@ def _json(summary: RunSummary) -> dict[str, object]:
         "balanced_share": summary.balanced_share,
         "balanced_after_share": summary.balanced_after_share,
         "figures": summary.figures,
+        "storage": summary.storage,
         "last_time": summary.last_time,
         "stopped": summary.stopped,
         "log": None if summary.log_path is None else str(summary.log_path),

@@ -1,4 +1,5 @@
-"""PV, wind and flexible-load simulators driven by SimBench profiles (mosaik_api_v3).
+"""PV, wind, flexible-load and dispatchable-generator simulators (mosaik_api_v3): the first
+three driven by SimBench profiles.
 
 Belongs here: the scenario's unit simulator. Not here: the grid (mosaik-pandapower-2) or
 the agents.
@@ -6,13 +7,16 @@ the agents.
 Each unit's *natural* output in a 15-minute slot is its profile value times its rating.
 It reports ``P[MW]`` (its present output) and its flexibility band ``P_min[MW]`` /
 ``P_max[MW]``: ``[0, natural]`` for PV and wind (curtailable down to nothing), and
-``natural * (1 -+ flexibility)`` for a load (it can shift that share). A ``scale_factor``
-arriving over the weak connection multiplies the present output within the same time
-step; every new time step starts from the natural output, and the MAS sends the unit its
-set-point again in its first iteration.
+``natural * (1 -+ flexibility)`` for a load (it can shift that share). A dispatchable
+generator (CHP, fuel cell) has no profile: it stands by at 0 MW and can run anywhere in
+``[0, rating]`` (upward flexibility). A ``scale_factor`` arriving over the weak
+connection multiplies the present output within the same time step, a ``P_target[MW]``
+replaces it (clamped into the band: how a unit at 0 MW is started); every new time step
+starts from the natural output (standby for a dispatchable unit), and the MAS sends the
+unit its set-point again in its first iteration.
 
 The simulator is *hybrid*: stepped every ``step_size`` seconds, and again at the same
-time whenever a ``scale_factor`` arrives (its trigger attribute).
+time whenever a set-point arrives (its trigger attributes).
 """
 
 from __future__ import annotations
@@ -32,10 +36,10 @@ META: dict[str, Any] = {
         kind: {
             "public": True,
             "params": ["rating", "profile", "flexibility"],
-            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "scale_factor"],
-            "trigger": ["scale_factor"],
+            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "scale_factor", "P_target[MW]"],
+            "trigger": ["scale_factor", "P_target[MW]"],
         }
-        for kind in ("PV", "Wind", "Load")
+        for kind in ("PV", "Wind", "Load", "Dispatchable")
     },
 }
 
@@ -59,10 +63,10 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         return self.meta  # type: ignore[no-any-return]
 
     def create(
-        self, num: int, model: str, rating: float, profile: str, flexibility: float = 0.0
+        self, num: int, model: str, rating: float, profile: str = "", flexibility: float = 0.0
     ) -> list[dict[str, Any]]:
         assert self.profiles is not None
-        if profile not in self.profiles.values:
+        if model != "Dispatchable" and profile not in self.profiles.values:
             raise ValueError(f"unknown profile {profile!r}: {sorted(self.profiles.values)}")
         created = []
         for _ in range(num):
@@ -82,25 +86,39 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         assert self.profiles is not None
         if inputs:  # a same-time step: set-points from the MAS
             for eid, data in inputs.items():
+                unit = self.units[eid]
+                targets = data.get("P_target[MW]")
                 factors = data.get("scale_factor")
-                if factors:
-                    self.units[eid]["p"] *= next(iter(factors.values()))
+                if targets:
+                    low, high = self._band(unit)
+                    unit["p"] = min(max(next(iter(targets.values())), low), high)
+                elif factors:
+                    unit["p"] *= next(iter(factors.values()))
             return None
         at = self.profiles.at
         for unit in self.units.values():
-            unit["natural"] = unit["p"] = at(unit["profile"], time) * unit["rating"]
+            if unit["model"] == "Dispatchable":
+                unit["natural"] = unit["p"] = 0.0  # standby
+            else:
+                unit["natural"] = unit["p"] = at(unit["profile"], time) * unit["rating"]
         return time + self.step_size
+
+    @staticmethod
+    def _band(unit: dict[str, Any]) -> tuple[float, float]:
+        """The unit's ``(P_min, P_max)`` in MW for the present time step."""
+        natural = unit["natural"]
+        if unit["model"] == "Load":
+            share = unit["flexibility"]
+            return natural * (1.0 - share), natural * (1.0 + share)
+        if unit["model"] == "Dispatchable":
+            return 0.0, unit["rating"]
+        return 0.0, natural
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
         data = {}
         for eid, attrs in outputs.items():
             unit = self.units[eid]
-            natural = unit["natural"]
-            if unit["model"] == "Load":
-                share = unit["flexibility"]
-                low, high = natural * (1.0 - share), natural * (1.0 + share)
-            else:
-                low, high = 0.0, natural
+            low, high = self._band(unit)
             values = {"P[MW]": unit["p"], "P_min[MW]": low, "P_max[MW]": high}
             data[eid] = {attr: values[attr] for attr in attrs if attr in values}
         return data

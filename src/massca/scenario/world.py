@@ -4,16 +4,20 @@ Belongs here: starting the simulators, creating entities and connecting them. No
 what each simulator does, running the world and reporting (`run`).
 
 The world: the grid (mosaik-pandapower-2, power flow every step); one unit simulator
-(PV, wind, loads with SimBench profiles); the MAS (massca's mosaik shell) in a group with
-the units so that set-points can loop back within a time step; the results collector.
+(PV, wind, loads with SimBench profiles, dispatchable CHP and fuel cells); one battery
+simulator (`massca.scenario.batteries`; none if ``storage_hours`` is 0); the MAS
+(massca's mosaik shell) in a group with the units and batteries so that set-points can
+loop back within a time step; the results collector.
 Per cell: a cell controller with the cell's interface limits (its transformers' rating
 times ``interface_scale``), a chain of ``depth`` controllers over the cell's units
 (shuffled with ``seed``, then divided evenly, as the prototype did), one agent per unit
 with its merit level (`MERIT_LEVELS`, used by ``within = "merit"``). The MAS decides
 with the configured strategies and the external grid's ``grid_limit``.
-Each unit feeds its bus (``P_gen[MW]`` or ``P_load[MW]``) and its agent; the original
-grid elements are disabled. The external grid's power reaches the coordinator one step
-late (time-shifted), as in the prototype.
+Each unit feeds its bus (``P_gen[MW]`` or ``P_load[MW]``; a battery its discharge to
+``P_gen[MW]`` and its charge to ``P_load[MW]``) and its agent; the original grid
+elements are disabled. PV, wind and loads take ``scale_factor`` set-points; dispatchable
+units and batteries, which may stand at 0 MW, take ``P_target[MW]``. The external grid's
+power reaches the coordinator one step late (time-shifted), as in the prototype.
 """
 
 from __future__ import annotations
@@ -23,25 +27,38 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from massca.compat.mosaik.convert import STORAGE_INPUTS
 from massca.model.builders import split_evenly
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.grid import GridUnit, build_grid, interface_ratings
 from massca.scenario.profiles import load_profiles
-from massca.scenario.results import CELL_OUTPUTS
+from massca.scenario.results import BATTERY_OUTPUTS, CELL_OUTPUTS
 
-__all__ = ["MERIT_LEVELS", "ScenarioWorld", "build_world"]
+__all__ = ["BATTERY_EFFICIENCY", "MERIT_LEVELS", "ScenarioWorld", "build_world"]
 
-MERIT_LEVELS = {"wind": 0.0, "pv": 1.0, "commercial": 0.0, "residential": 1.0}
+MERIT_LEVELS = {
+    "wind": 0.0,
+    "pv": 1.0,
+    "dispatchable": 2.0,
+    "battery": 0.0,
+    "commercial": 0.0,
+    "residential": 1.0,
+}
 """Merit levels by a unit's profile (lower is used first): wind is curtailed before PV,
-commercial and industrial loads shift before residential ones."""
+and both before a dispatchable unit is turned down; commercial and industrial loads
+shift before residential ones."""
 
 SIM_CONFIG = {
     "Grid": {"python": "mosaik_components.pandapower:Simulator"},
     "Units": {"python": "massca.scenario.units:UnitSimulator"},
+    "Batteries": {"python": "massca.scenario.batteries:BatterySimulator"},
     "MAS": {"python": "massca.compat.mosaik:MosaikAgents"},
     "Results": {"python": "massca.scenario.results:ResultsCollector"},
 }
-_MODEL = {"pv": "PV", "wind": "Wind", "load": "Load"}
+_MODEL = {"pv": "PV", "wind": "Wind", "load": "Load", "dispatchable": "Dispatchable"}
+_BATTERY_INPUTS = tuple(attr for attr in STORAGE_INPUTS if attr != "current")
+BATTERY_EFFICIENCY = 0.95
+"""The batteries' charge and discharge efficiency (about 90 % round trip, lithium-ion)."""
 
 
 @dataclass(slots=True)
@@ -54,6 +71,7 @@ class ScenarioWorld:
     cells: dict[str, str]  # MAS eid of each cell -> "cell-<i>"
     log_path: Path | None
     results_path: Path
+    storage_mwh: float = 0.0  # the batteries' energy capacity, all cells
 
 
 def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
@@ -62,6 +80,8 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
 
     profiles = load_profiles(config.start_time(), config.seconds)
     net, units = build_grid(config.cells)
+    if config.storage_hours == 0:
+        units = tuple(u for u in units if u.kind != "battery")
     ratings = interface_ratings(net, config.cells)
     world = mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False)
     gridsim = world.start("Grid", step_size=config.step)
@@ -83,10 +103,14 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
             else {"import_max": config.grid_limit, "export_max": config.grid_limit},
         )
         unitsim = world.start("Units", step_size=config.step, profiles=profiles)
+        batterysim = world.start("Batteries", step_size=config.step)
+    sims = _Sims(massim, unitsim, batterysim, entities)
     coordinator = massim.MosaikAgents()
     rng = random.Random(config.seed)
     cells: dict[str, str] = {}
     cell_agents = []
+    batteries: dict[str, tuple[str, Any]] = {}  # battery eid -> (its cell, the entity)
+    storage_mwh = 0.0
     agents = 1
     for cell in range(config.cells):
         limit = ratings[cell] * config.interface_scale
@@ -107,11 +131,19 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
                 agents += 1
             for unit in group:
                 scale = 1.0 if unit.kind == "load" else der_factor
-                _add_unit(world, massim, unitsim, entities, chain[-1].eid, unit, config, scale)
+                entity = _add_unit(world, sims, chain[-1].eid, unit, config, scale)
+                if unit.kind == "battery":
+                    batteries[entity.eid] = (f"cell-{cell}", entity)
+                    storage_mwh += unit.rating_mw * scale * config.storage_hours
                 agents += 1
-    # the units now feed their buses: the grid's own elements must not count twice
+    # the units now feed their buses: the grid's own elements must not count twice (the
+    # batteries are no grid elements: `build_grid` took them out)
     gridsim.disable_elements(
-        [f"{'StaticGen' if u.element == 'sgen' else 'Load'}-{u.index}" for u in units]
+        [
+            f"{'StaticGen' if u.element == 'sgen' else 'Load'}-{u.index}"
+            for u in units
+            if u.element != "storage"
+        ]
     )
     ext_grid = next(e for eid, e in entities.items() if eid.startswith("ExternalGrid"))
     world.connect(
@@ -126,34 +158,63 @@ def build_world(config: ScenarioConfig, out: Path) -> ScenarioWorld:
         path=str(results_path),
         start=config.start_time().isoformat(),
         cells=cells,
+        batteries={eid: cell for eid, (cell, _) in batteries.items()},
         step_size=config.step,
     )
     collector = results.Collector()
     for cell_agent in cell_agents:
         world.connect(cell_agent, collector, *CELL_OUTPUTS)
+    for _, battery in batteries.values():
+        world.connect(battery, collector, *BATTERY_OUTPUTS)
     world.connect(coordinator, collector, "exchange", "unresolved", "steptime_total", "iterations")
     world.connect(ext_grid, collector, "P[MW]")
-    return ScenarioWorld(world, agents, units, cells, log_path, results_path)
+    return ScenarioWorld(world, agents, units, cells, log_path, results_path, storage_mwh)
+
+
+@dataclass(frozen=True, slots=True)
+class _Sims:
+    """The started simulators a unit is created in, and the grid's entities by eid."""
+
+    mas: Any
+    units: Any
+    batteries: Any
+    grid: dict[str, Any]
 
 
 def _add_unit(
-    world: Any,
-    massim: Any,
-    unitsim: Any,
-    entities: dict[str, Any],
-    controller: str,
-    unit: GridUnit,
-    config: ScenarioConfig,
-    scale: float,
-) -> None:
+    world: Any, sims: _Sims, controller: str, unit: GridUnit, config: ScenarioConfig, scale: float
+) -> Any:
+    """The unit's simulated entity and its agent under ``controller``, connected to each
+    other and to the unit's bus; returns the entity."""
+    bus = sims.grid[f"Bus-{unit.bus}"]
+    rating = unit.rating_mw * scale
+    if unit.kind == "battery":
+        agent = _agent(sims, controller, "storage", unit)
+        entity = sims.batteries.Battery(
+            capacity=rating * config.storage_hours,
+            soc=config.soc0,
+            charge_max=rating,
+            discharge_max=rating,
+            charge_efficiency=BATTERY_EFFICIENCY,
+            discharge_efficiency=BATTERY_EFFICIENCY,
+        )
+        world.connect(entity, agent, ("P[MW]", "current"), *_BATTERY_INPUTS)
+        world.connect(agent, entity, "P_target[MW]", weak=True)
+        world.connect(entity, bus, ("P_discharge[MW]", "P_gen[MW]"), ("P_charge[MW]", "P_load[MW]"))
+        return entity
     band = "consumption" if unit.kind == "load" else "production"
-    agent = massim.MosaikAgents.create(
+    agent = _agent(sims, controller, band, unit)
+    flexibility = config.flexibility if unit.kind == "load" else 0.0
+    model = getattr(sims.units, _MODEL[unit.kind])
+    entity = model(rating=rating, profile=unit.profile, flexibility=flexibility)
+    world.connect(entity, agent, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
+    setpoint = "P_target[MW]" if unit.kind == "dispatchable" else "scale_factor"
+    world.connect(agent, entity, setpoint, weak=True)
+    world.connect(entity, bus, ("P[MW]", "P_load[MW]" if unit.kind == "load" else "P_gen[MW]"))
+    return entity
+
+
+def _agent(sims: _Sims, controller: str, band: str, unit: GridUnit) -> Any:
+    return sims.mas.MosaikAgents.create(
         num=1, controller=controller, unit=band, priority=MERIT_LEVELS[unit.profile]
     )[0]
-    flexibility = config.flexibility if unit.kind == "load" else 0.0
-    model = getattr(unitsim, _MODEL[unit.kind])
-    entity = model(rating=unit.rating_mw * scale, profile=unit.profile, flexibility=flexibility)
-    world.connect(entity, agent, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
-    world.connect(agent, entity, "scale_factor", weak=True)
-    bus_input = "P_load[MW]" if unit.kind == "load" else "P_gen[MW]"
-    world.connect(entity, entities[f"Bus-{unit.bus}"], ("P[MW]", bus_input))
