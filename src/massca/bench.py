@@ -52,7 +52,9 @@ STEP_SECONDS = 900
 
 @dataclass(frozen=True, slots=True)
 class BenchConfig:
-    """What to run: ``cells`` x ``depth`` on ``runtime`` for ``steps`` measured steps."""
+    """What to run: ``cells`` x ``depth`` on ``runtime`` for ``steps`` measured steps;
+    ``storage`` batteries per cell (the CIGRE cell has two) besides its loads and
+    generators."""
 
     cells: int = 50
     depth: int = 1
@@ -64,9 +66,12 @@ class BenchConfig:
     log_path: str | None = None
     strategy: str = "cellular"
     within: str = "proportional"
+    storage: int = 0
 
     def __post_init__(self) -> None:
         problems = []
+        if self.storage < 0:
+            problems.append(f"storage = {self.storage}: batteries per cell, >= 0")
         if self.steps < 1:
             problems.append(f"steps = {self.steps}: need at least 1")
         if self.warmup < 0:
@@ -99,6 +104,7 @@ class BenchResult:
     depth: int
     agents: int
     units: int
+    storage: int
     steps: int
     log: bool
     log_path: str | None
@@ -123,7 +129,7 @@ def run_bench(
     config: BenchConfig, progress: Callable[[int, int], None] | None = None
 ) -> BenchResult:
     """Run the benchmark; ``progress(done, total)`` is called after every step."""
-    hierarchy = cells_hierarchy(config.cells, config.depth)
+    hierarchy = cells_hierarchy(config.cells, config.depth, storage=config.storage)
     baseline_kb = _peak_rss_kb()
     with tempfile.TemporaryDirectory(prefix="massca-bench-") as scratch:
         log_path = None
@@ -142,6 +148,7 @@ def run_bench(
         depth=config.depth,
         agents=len(hierarchy),
         units=len(hierarchy.units),
+        storage=config.storage,
         steps=config.steps,
         log=config.log,
         log_path=config.log_path,

@@ -400,6 +400,9 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument("--strategy", choices=BETWEEN_CELLS, default="cellular")
     bench.add_argument("--within", choices=WITHIN_CELL, default="proportional")
     bench.add_argument("--seed", type=int, default=1, help="seed of the synthetic states")
+    bench.add_argument(
+        "--storage", type=int, default=0, metavar="N", help="batteries per cell (0; CIGRE has 2)"
+    )
     logging = bench.add_mutually_exclusive_group()
     logging.add_argument("--no-log", action="store_true", help="switch the event log off")
     logging.add_argument("--log", metavar="FILE", help="keep the event log in FILE")
@@ -421,6 +424,7 @@ def _bench(args: argparse.Namespace) -> int:
         log_path=args.log,
         strategy=args.strategy,
         within=args.within,
+        storage=args.storage,
     )
     result = run_bench(config, progress=_progress_bar("bench") if sys.stderr.isatty() else None)
     if args.json:
@@ -429,7 +433,8 @@ def _bench(args: argparse.Namespace) -> int:
     log = f"on ({result.log_path})" if result.log_path else "on (discarded)"
     print(
         f"massca bench: {result.cells} cells x depth {result.depth}, {result.agents} agents "
-        f"({result.units} units), runtime {result.runtime}, strategy {result.strategy}, "
+        f"({result.units} units, {result.storage} batteries per cell), runtime "
+        f"{result.runtime}, strategy {result.strategy}, "
         f"log {log if result.log else 'off'}"
     )
     print(

@@ -6,7 +6,9 @@ profiles (the scenario reads SimBench's). Randomness is injected as a seed; the 
 
 Units whose id contains ``gen`` are generators (a production band ``[0, available]``
 with the output at or below what is available); every other unit is a flexible load (a
-consumption band of +-20 % around its demand, within ``[0, rated]``). Sizes follow a
+consumption band of +-20 % around its demand, within ``[0, rated]``); units whose id
+contains ``bat`` are batteries (0.2 to 1 MW, 1 to 4 MWh, at a random state of charge and
+power; their band for a 15-minute step, `massca.model.storage_band`). Sizes follow a
 CIGRE MV cell: loads up to 2 MW, generators up to 3 MW.
 """
 
@@ -14,7 +16,10 @@ from __future__ import annotations
 
 import random
 
-from massca.model import Flexibility, Hierarchy, State
+from massca.model import Flexibility, Hierarchy, State, Storage, storage_band
+
+STEP_HOURS = 0.25
+"""The step a battery's band is made for (15 minutes)."""
 
 __all__ = ["synthetic_priorities", "synthetic_states"]
 
@@ -25,7 +30,19 @@ def synthetic_states(hierarchy: Hierarchy, seed: int, step: int = 0) -> dict[str
     states: dict[str, State] = {}
     zero = Flexibility(0.0, 0.0, 0.0)
     for unit in hierarchy.units:
-        if "gen" in unit:
+        if "bat" in unit:
+            rating = rng.uniform(0.2, 1.0)
+            battery = Storage.at_soc(
+                rng.uniform(1.0, 4.0),
+                rng.uniform(0.0, 1.0),
+                rating,
+                rating,
+                charge_efficiency=0.95,
+                discharge_efficiency=0.95,
+                power=rng.uniform(-rating, rating),
+            )
+            states[unit] = State(storage=storage_band(battery, STEP_HOURS))
+        elif "gen" in unit:
             available = rng.uniform(0.0, 3.0)
             output = available * rng.uniform(0.8, 1.0)
             states[unit] = State(Flexibility(0.0, available, output), zero)

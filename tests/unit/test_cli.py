@@ -33,7 +33,7 @@ def test_bench_rejects_impossible_shapes_in_one_line(capsys) -> None:
 def test_bench_prints_its_figures(capsys) -> None:
     assert main(["bench", "--cells", "2", "--steps", "2", "--warmup", "0", "--no-log"]) == 0
     out = capsys.readouterr().out
-    assert "2 cells x depth 1, 59 agents (54 units), runtime native" in out
+    assert "2 cells x depth 1, 59 agents (54 units, 0 batteries per cell), runtime native" in out
     assert "strategy cellular/proportional, log off" in out
     assert "183 per step" in out
 

@@ -60,6 +60,7 @@ def _fraction_field(owner: str, field: str, value: object) -> float:
 
 
 _BANDS = ("production", "consumption", "storage")
+_INF = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +72,16 @@ class Instruction:
     storage: float = 0.0
 
     def __post_init__(self) -> None:
+        p, c, s = self.production, self.consumption, self.storage
+        if (  # fast path: three float fractions
+            type(p) is float
+            and type(c) is float
+            and type(s) is float
+            and -1.0 <= p <= 1.0
+            and -1.0 <= c <= 1.0
+            and -1.0 <= s <= 1.0
+        ):
+            return
         for field in _BANDS:
             value = _fraction_field("Instruction", field, getattr(self, field))
             object.__setattr__(self, field, value)
@@ -86,10 +97,10 @@ class Instruction:
         production, consumption, storage = self.production, self.consumption, self.storage
         if production == 0.0 and consumption == 0.0 and storage == 0.0:
             return state
-        return trusted_state(
-            _move(state.production, production),
-            _move(state.consumption, consumption),
-            _move(state.storage, storage),
+        return trusted_state(  # a zero fraction keeps its band (without a call)
+            _move(state.production, production) if production else state.production,
+            _move(state.consumption, consumption) if consumption else state.consumption,
+            _move(state.storage, storage) if storage else state.storage,
         )
 
 
@@ -109,6 +120,19 @@ class Share:
     storage: float = 0.0
 
     def __post_init__(self) -> None:
+        p, c, s = self.production, self.consumption, self.storage
+        if (  # fast path: three finite floats (NaN fails every comparison)
+            type(p) is float
+            and type(c) is float
+            and type(s) is float
+            and -_INF < p < _INF
+            and -_INF < c < _INF
+            and -_INF < s < _INF
+        ):
+            _set_share_production(self, p + 0.0)  # + 0.0: -0.0 becomes 0.0
+            _set_share_consumption(self, c + 0.0)
+            _set_share_storage(self, s + 0.0)
+            return
         for field in _BANDS:
             value = getattr(self, field)
             if not (is_real(value) and math.isfinite(value)):
@@ -131,6 +155,10 @@ class Share:
             _shift(state.storage, self.storage, "storage"),
         )
 
+
+_set_share_production = Share.__dict__["production"].__set__
+_set_share_consumption = Share.__dict__["consumption"].__set__
+_set_share_storage = Share.__dict__["storage"].__set__
 
 NO_SHARE = Share()
 
