@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from massca.model.errors import ConfigurationError
-from massca.model.validation import is_real
+from massca.model.validation import finite_fields
 
 __all__ = ["Costs", "dispatch_cost"]
 
@@ -43,13 +43,13 @@ class Costs:
     storage: float = 0.8
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not (is_real(value) and math.isfinite(value) and value >= 0):
-                raise ConfigurationError(
-                    f"Costs.{f.name} = {value!r}: must be a finite cost per MW >= 0"
-                )
-            object.__setattr__(self, f.name, float(value))
+        finite_fields(
+            self,
+            0.0,
+            lambda name, value: ConfigurationError(
+                f"Costs.{name} = {value!r}: must be a finite cost per MW >= 0"
+            ),
+        )
 
     def to_json(self) -> dict[str, float]:
         """The costs as a plain mapping (for a log header)."""

@@ -30,11 +30,11 @@ hours)``, ``min = -min(charge_max, (soc_max * capacity - content) /
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 from massca.model.errors import InvalidStateError
 from massca.model.state import Band
-from massca.model.validation import is_real
+from massca.model.validation import finite_fields, is_real
 
 __all__ = ["Storage", "charged", "storage_band"]
 
@@ -60,11 +60,13 @@ class Storage:
     power: float = 0.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if not (is_real(value) and math.isfinite(value)):
-                raise InvalidStateError(f"storage {f.name} = {value!r}: must be a finite number")
-            object.__setattr__(self, f.name, float(value) + 0.0)
+        finite_fields(
+            self,
+            -math.inf,
+            lambda name, value: InvalidStateError(
+                f"storage {name} = {value!r}: must be a finite number"
+            ),
+        )
         if self.capacity <= 0:
             raise InvalidStateError(f"storage capacity = {self.capacity!r}: must be > 0 MWh")
         for name in ("charge_max", "discharge_max"):

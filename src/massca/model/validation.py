@@ -1,14 +1,30 @@
 """What counts as a number in massca's inputs.
 
 Belongs here: `is_real`, the one test every value type of the model applies to numbers
-it is given. Not here: range checks (each type states its own).
+it is given, and `finite_fields`, that test for every field of a value type. Not here:
+range checks (each type states its own).
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import fields
 from numbers import Real
+from typing import Any
 
-__all__ = ["is_real"]
+__all__ = ["finite_fields", "is_real"]
+
+
+def finite_fields(instance: Any, low: float, fail: Callable[[str, object], Exception]) -> None:
+    """Store every dataclass field of the frozen ``instance`` as a plain float (``-0.0``
+    as ``0.0``); raise ``fail(name, value)`` for a value that is not a finite number
+    ``>= low``."""
+    for f in fields(instance):
+        value = getattr(instance, f.name)
+        if not (is_real(value) and math.isfinite(value) and value >= low):
+            raise fail(f.name, value)
+        object.__setattr__(instance, f.name, float(value) + 0.0)
 
 
 def is_real(value: object) -> bool:
