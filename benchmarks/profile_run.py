@@ -4,7 +4,7 @@
 
 Runs the default scenario under cProfile and groups the cumulative time of the
 simulators' entry points: the power flow (``pandapower.runpp``), the mosaik shell's own
-part, the unit simulator and the results collector. The agents' steps are coroutines
+part, the unit and battery simulators and the results collector. The agents' steps are coroutines
 that mosaik awaits, which cProfile does not attribute to the shell's generator: their
 time is the run's own measurement (``results.csv``). What remains is mosaik's own
 scheduling and data handling. cProfile slows Python code: the shares matter more than
@@ -32,6 +32,10 @@ GROUPS = {
     "unit simulator": [
         ("massca/scenario/units.py", "step"),
         ("massca/scenario/units.py", "get_data"),
+    ],
+    "battery simulator": [
+        ("massca/scenario/batteries.py", "step"),
+        ("massca/scenario/batteries.py", "get_data"),
     ],
     "results collector": [
         ("massca/scenario/results.py", "step"),

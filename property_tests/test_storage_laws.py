@@ -142,3 +142,18 @@ def test_a_surplus_charges_the_battery_before_curtailing_and_a_deficit_discharge
             assert result.targets[pv].production.current == load_mw + 1.0
         else:
             assert result.targets[pv] == states[pv]
+
+
+def test_a_deficit_beyond_the_battery_starts_a_dispatchable_unit_from_standby() -> None:
+    hierarchy = cells_hierarchy(1, depth=0, loads=1, generators=1, storage=1)
+    battery, chp, load = hierarchy.units  # bat-0, gen-0, load-0
+    states = {
+        battery: State(storage=storage_band(Storage(2.0, 1.0, 1.0, 1.0), 0.25)),
+        chp: State(production=Flexibility(0.0, 2.0, 0.0)),  # standing by, up to 2 MW
+        load: State(consumption=Flexibility(2.5, 2.5, 2.5)),  # fixed
+    }
+    for between in BETWEEN_CELLS:
+        result = reference_step(hierarchy, states, StepConfig(), Strategy.of(between))
+        assert result.targets[battery].storage.current == 1.0  # the battery first
+        assert result.targets[chp].production.current == 1.5  # then upward production
+        assert result.cells["cell-0"].plan.grid == 0.0
