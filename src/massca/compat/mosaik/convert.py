@@ -222,10 +222,11 @@ def storage_state_from_inputs(
             f"connect {', '.join(a for a, d in STORAGE_INPUTS.items() if d is None)} "
             "(see the README's storage section)"
         )
-    values = {}
+    values: dict[str, float] = {}
     for attr, default in STORAGE_INPUTS.items():
         if attr not in inputs:
-            values[attr] = default
+            if default is not None:  # a required one is missing: refused above
+                values[attr] = default
             continue
         sources = inputs[attr]
         if len(sources) != 1:
@@ -382,7 +383,7 @@ def state_from_seed(value: Any, agent: str, time: int, hook: str) -> State:
     return State(production, consumption, storage)
 
 
-def scale_factor(before: Flexibility, after: Flexibility) -> float:
+def scale_factor(before: Band, after: Band) -> float:
     """The set-point as a factor of the present output: ``after / before`` (1.0 = keep).
 
     A unit at 0 MW cannot be scaled: its factor is 1.0 and its set-point is in the
