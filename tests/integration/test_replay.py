@@ -180,9 +180,19 @@ def test_the_cli_replays_and_filters(tmp_path, capsys) -> None:
 
 def test_the_cli_exits_1_on_divergence_and_2_on_bad_input(tmp_path, capsys) -> None:
     path = record(tmp_path / "run.jsonl", steps=1)
-    rewrite(path, lambda lines: [lines[0], *lines[2:]])  # drop the first event
+
+    def misreport(lines):  # the report's first class is not what the coordinator sent
+        return [
+            line.replace(b'"balances":{"cell-0":"', b'"balances":{"cell-0":"mis', 1)
+            for line in lines
+        ]
+
+    rewrite(path, misreport)
     assert main(["replay", str(path)]) == 1
     assert "divergence at seq" in capsys.readouterr().out
+    rewrite(path, lambda lines: [lines[0], *lines[2:]])  # drop the first event
+    assert main(["replay", str(path)]) == 2
+    assert "line 2 breaks the log's structure: seq 2, expected 1" in capsys.readouterr().err
     assert main(["replay", str(tmp_path / "missing.jsonl")]) == 2
     assert "massca: error: cannot read the log" in capsys.readouterr().err
     assert main(["replay", str(path), "--agent", "nobody"]) == 2

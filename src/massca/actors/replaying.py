@@ -81,4 +81,4 @@ def replay_file(
     def build(header: LogHeader, send: Send) -> Mapping[str, Agent]:
         return agents_for(header, send, strategy, aggregation)
 
-    return contents, replay(contents, build, ProtocolCodec())
+    return contents, replay(contents, build, ProtocolCodec(), str(path))

@@ -4,7 +4,9 @@ Belongs here: the replay engine and its report. Not here: the agents themselves;
 caller passes a builder for them and the message codec, so this layer stays below the
 actors.
 
-How it works: events are taken in ``seq`` order. An event sent by an agent must be the
+How it works: the events' structure is checked first (`massca.log.structure`: sequence
+numbers, steps, times and iterations, field types). Then events are taken in ``seq``
+order. An event sent by an agent must be the
 next message that agent produced during replay (same receiver, kind and body, bit for
 bit); an event addressed to an agent is decoded and handed to it, and whatever it sends
 is queued for comparison with later events. The first mismatch is the `Divergence`.
@@ -21,6 +23,7 @@ import orjson
 
 from massca.log.events import ENVIRONMENT, Event, LogHeader, receivers_of
 from massca.log.reader import LogContents
+from massca.log.structure import check_structure
 from massca.log.writer import MessageCodec
 
 __all__ = ["Divergence", "ReplayReport", "Replayable", "replay"]
@@ -77,8 +80,15 @@ class ReplayReport:
         return self.divergence is None
 
 
-def replay(contents: LogContents, build_agents: AgentBuilder, codec: MessageCodec) -> ReplayReport:
-    """Replay ``contents`` with agents from ``build_agents``; see the module docstring."""
+def replay(
+    contents: LogContents, build_agents: AgentBuilder, codec: MessageCodec, where: str = "log"
+) -> ReplayReport:
+    """Replay ``contents`` with agents from ``build_agents``; see the module docstring.
+
+    First the event stream's structure is checked (`massca.log.structure`): a log with an
+    event missing, repeated, moved, re-timed or re-numbered raises `LogFormatError` naming
+    the line and the rule (``where`` names the log)."""
+    check_structure(contents, where)
     produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]] = {}
 
     def send(sender: str, receiver: str | tuple[str, ...], message: Any) -> None:

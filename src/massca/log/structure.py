@@ -1,0 +1,100 @@
+"""The structure every event log must have before its messages can be replayed.
+
+Belongs here: `check_structure`, a pure check of a parsed log's event stream. Not here:
+what the messages say (replay compares those with what the agents send).
+
+The rules; the first event that breaks one raises `LogFormatError` naming its line
+(the header is line 1) and the rule:
+
+* types: ``seq``, ``time`` and ``iteration`` are whole numbers (not booleans), ``time``
+  and ``iteration`` ``>= 0``; ``sender`` and ``kind`` are non-empty strings; ``receiver``
+  is a non-empty string or a non-empty list of them;
+* sequence: ``seq`` starts at 1 and rises by exactly one per event, so no event is
+  missing, repeated or moved;
+* steps: a step (one ``time`` and ``iteration``) opens with the environment's
+  ``step_start`` and closes with a ``report`` to the environment; every event lies in
+  an open step, and a step opens only when the one before has closed;
+* time and iterations: ``time`` never decreases; the first step of a time has iteration
+  0, every further step of that time the previous iteration plus one.
+
+Only the last step may still be open: the log of a run that stopped mid-step ends there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from massca.log.events import ENVIRONMENT, Event
+from massca.log.reader import LogContents
+from massca.model import LogFormatError
+
+__all__ = ["check_structure"]
+
+FIRST_SEQ = 1
+
+
+def check_structure(contents: LogContents, where: str = "log") -> None:
+    """Raise `LogFormatError` for the first event of ``contents`` that breaks a rule of
+    the module docstring; ``where`` names the log in the message."""
+    open_step: tuple[int, int] | None = None
+    last: tuple[int, int] | None = None  # the last step that opened
+    for index, event in enumerate(contents.events):
+        line = index + 2
+
+        def fail(rule: str, line: int = line) -> LogFormatError:
+            return LogFormatError(f"{where}: line {line} breaks the log's structure: {rule}")
+
+        _check_types(event, fail)
+        if event.seq != FIRST_SEQ + index:
+            expected = FIRST_SEQ + index
+            raise fail(
+                f"seq {event.seq}, expected {expected} (an event missing, repeated or moved)"
+            )
+        step = (event.time, event.iteration)
+        if event.kind == "step_start" and event.sender == ENVIRONMENT:
+            if open_step is not None:
+                raise fail(f"step {step} opens before step {open_step} closed with its report")
+            _check_order(last, step, fail)
+            open_step = last = step
+            continue
+        if open_step is None:
+            raise fail(f"a {event.kind} event outside any step (no step_start opened one)")
+        if step != open_step:
+            raise fail(f"an event of step {step} inside step {open_step}")
+        if event.kind == "report" and event.receiver == ENVIRONMENT:
+            open_step = None
+
+
+Fail = Callable[[str], LogFormatError]
+
+
+def _check_types(event: Event, fail: Fail) -> None:
+    for field in ("seq", "time", "iteration"):
+        value = getattr(event, field)
+        if type(value) is not int:
+            raise fail(f"{field} = {value!r} is not a whole number")
+    if event.time < 0 or event.iteration < 0:
+        raise fail(f"time {event.time} and iteration {event.iteration} must be >= 0")
+    for field in ("sender", "kind"):
+        value = getattr(event, field)
+        if type(value) is not str or not value:
+            raise fail(f"{field} = {value!r} is not a name")
+    receiver = event.receiver
+    names = (receiver,) if type(receiver) is str else receiver
+    if not (type(names) is tuple and names and all(type(n) is str and n for n in names)):
+        raise fail(f"receiver = {receiver!r} is not a name or a list of names")
+
+
+def _check_order(last: tuple[int, int] | None, step: tuple[int, int], fail: Fail) -> None:
+    time, iteration = step
+    if last is None or time > last[0]:
+        if iteration != 0:
+            raise fail(f"step {step}: the first step of time {time} must have iteration 0")
+        return
+    if time < last[0]:
+        raise fail(f"time {time} after time {last[0]}: time never decreases")
+    if iteration != last[1] + 1:
+        raise fail(
+            f"step {step} after step {last}: iterations of a time rise by one, expected "
+            f"iteration {last[1] + 1}"
+        )
