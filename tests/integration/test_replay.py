@@ -258,3 +258,23 @@ def test_a_log_of_a_users_function_replays_from_python_with_that_function(tmp_pa
     _, report = replay_file(path, strategy=strategy)
     assert report.ok
     assert report.steps == 3
+
+
+def test_replay_compares_encodings_so_an_equal_but_differently_written_number_diverges(
+    tmp_path,
+) -> None:
+    path = record(tmp_path / "run.jsonl", steps=1)
+
+    def rewrite_a_zero(lines):  # [0,0,-0.0] == [0.0,0.0,0.0] when decoded, not when written
+        answer = next(
+            i
+            for i, line in enumerate(lines)
+            if b'"kind":"answer"' in line and b"[0.0,0.0,0.0]" in line
+        )
+        lines[answer] = lines[answer].replace(b"[0.0,0.0,0.0]", b"[0,0,-0.0]", 1)
+        return lines
+
+    rewrite(path, rewrite_a_zero)
+    _, report = replay_file(path)
+    assert not report.ok
+    assert report.divergence.kind == "answer"

@@ -6,10 +6,10 @@ actors.
 
 How it works: the events' structure is checked first (`massca.log.structure`: sequence
 numbers, steps, times and iterations, field types). Then events are taken in ``seq``
-order. An event sent by an agent must be the
-next message that agent produced during replay (same receiver, kind and body, bit for
-bit); an event addressed to an agent is decoded and handed to it, and whatever it sends
-is queued for comparison with later events. The first mismatch is the `Divergence`.
+order. An event sent by an agent must be the next message that agent produced during
+replay (same receiver, kind and body, bit for bit: its encoding against the record's);
+an event addressed to an agent is decoded and handed to it, and whatever it sends is
+queued for comparison with later events. The first mismatch is the `Divergence`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from massca.log.events import ENVIRONMENT, Event, LogHeader, receivers_of
+from massca.log.events import ENVIRONMENT, Event, LogHeader, dumps, receivers_of
 from massca.log.reader import LogContents
 from massca.log.structure import check_structure
 from massca.log.writer import MessageCodec
@@ -129,9 +129,10 @@ def _check_sent(
         return _divergence(event, event.sender, expected, "the agent sent nothing more")
     receiver, message = queue.popleft()
     kind, body = codec.encode(message)
-    decoded = orjson.loads(body)
-    if receiver != event.receiver or kind != event.kind or decoded != event.body:
-        return _divergence(event, event.sender, expected, _show(receiver, kind, decoded))
+    # bit for bit: the replayed encoding against the record's, both as orjson writes them
+    # (so -0.0 is not 0.0, and 1 is not 1.0)
+    if receiver != event.receiver or kind != event.kind or body != dumps(event.body):
+        return _divergence(event, event.sender, expected, _show(receiver, kind, orjson.loads(body)))
     return None
 
 
