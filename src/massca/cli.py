@@ -145,6 +145,11 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--soc0", type=float, metavar="X", help="batteries' start state of charge, 0..1 (0.5)"
     )
+    parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the run in a non-empty --out folder (else it is refused)",
+    )
     parser.add_argument("--no-log", action="store_true", help="do not write the event log")
     parser.add_argument("--no-plots", action="store_true", help="do not draw the PNG plots")
     parser.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
@@ -200,7 +205,7 @@ def _run(args: argparse.Namespace) -> int:
     from massca.scenario import run_scenario
 
     config = _scenario_config(args)
-    out = Path(args.out or f"runs/run-{datetime.now():%Y%m%d-%H%M%S}")
+    out = _out_folder(args.out, f"runs/run-{datetime.now():%Y%m%d-%H%M%S}")
     if not args.quiet:
         print(
             f"massca run: {config.cells} cells x depth {config.depth}, from {config.start} "
@@ -209,7 +214,7 @@ def _run(args: argparse.Namespace) -> int:
             flush=True,
         )
     try:
-        summary = run_scenario(config, out, progress=not args.quiet)
+        summary = run_scenario(config, out, progress=not args.quiet, overwrite=args.overwrite)
     except Exception as error:
         if isinstance(error, ConfigurationError):
             raise
@@ -226,6 +231,16 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _print_summary_of_run(summary)
     return EXIT_INTERRUPTED if summary.stopped else 0
+
+
+def _out_folder(given: str | None, default: str) -> Path:
+    """The ``--out`` folder: ``given``, or ``default`` when none was given; an empty
+    ``--out ""`` is an error, not the default."""
+    if given is None:
+        return Path(default)
+    if not given.strip():
+        raise ConfigurationError('--out "": give a folder')
+    return Path(given)
 
 
 def _where_it_stopped(folder: Path) -> str:
@@ -316,10 +331,16 @@ def _compare(args: argparse.Namespace) -> int:
     from massca.scenario.metrics import FIGURE_LABELS
 
     config = _scenario_config(args)
-    out = Path(args.out or f"runs/compare-{datetime.now():%Y%m%d-%H%M%S}")
+    out = _out_folder(args.out, f"runs/compare-{datetime.now():%Y%m%d-%H%M%S}")
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
     summaries = run_comparison(
-        config, args.strategies, out, not args.quiet, announce=say, plots=not args.no_plots
+        config,
+        args.strategies,
+        out,
+        not args.quiet,
+        announce=say,
+        plots=not args.no_plots,
+        overwrite=args.overwrite,
     )
     names = [s.strategy for s in summaries]
     width = max(len(label) for label in FIGURE_LABELS.values())
@@ -356,28 +377,33 @@ def _add_scale(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     scale.add_argument("--days", type=float, default=1.0)
     scale.add_argument("--runtime", choices=("native", "mango"), default="native")
     scale.add_argument("--out", metavar="DIR", default="runs/scalability")
+    scale.add_argument("--overwrite", action="store_true", help="replace an earlier sweep in --out")
     scale.set_defaults(handler=_scale)
 
 
 def _scale(args: argparse.Namespace) -> int:
     from massca.scenario.scale import run_sweep
 
-    rows = run_sweep(
+    sweep = run_sweep(
         args.cells,
         args.depths,
         args.attempts,
         args.days,
-        Path(args.out),
+        _out_folder(args.out, "runs/scalability"),
         args.runtime,
         report=lambda line: print(line, flush=True),
+        overwrite=args.overwrite,
     )
     print(f"\n{'cells':>6} {'depth':>6} {'median MAS step':>16} {'median wall':>12}")
-    for row in rows:
+    for row in sweep.rows:
         print(
             f"{row.cells:>6} {row.depth:>6} {row.median_step_s * 1e3:>13.2f} ms "
             f"{row.median_sim_s:>10.1f} s"
         )
     print(f"\nwritten: {args.out}/scalability_time.csv, simulation_time.csv, scalability.png")
+    if sweep.stopped:
+        print(f"stopped: {sweep.stopped}; every completed run is in the files", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
 
 

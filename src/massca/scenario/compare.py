@@ -16,9 +16,10 @@ from pathlib import Path
 
 from massca.model import BETWEEN_CELLS, ConfigurationError
 from massca.scenario.config import ScenarioConfig
+from massca.scenario.folder import claimed
 from massca.scenario.metrics import FIGURE_LABELS
 from massca.scenario.report import plot_comparison, plot_run
-from massca.scenario.run import RunSummary, prepare_folder, run_scenario
+from massca.scenario.run import RunSummary, run_scenario
 
 __all__ = ["COMPARISON_COLUMNS", "run_comparison"]
 
@@ -38,12 +39,14 @@ def run_comparison(
     progress: bool = True,
     announce: Callable[[str], None] = lambda line: None,
     plots: bool = True,
+    overwrite: bool = False,
 ) -> list[RunSummary]:
     """Run ``config`` once per strategy into ``out/<strategy>``, then write
     ``out/comparison.csv`` and, with ``plots``, each run's plots and
     ``out/comparison.png``; returns the runs' summaries.
 
-    `ConfigurationError` for an unknown or repeated strategy. A run that is interrupted
+    `ConfigurationError` for an unknown or repeated strategy, and for a folder that holds
+    an earlier comparison (unless ``overwrite``) or is in use. A run that is interrupted
     or fails stops the comparison; the runs before it keep their folders.
     """
     unknown = [s for s in strategies if s not in BETWEEN_CELLS]
@@ -52,11 +55,25 @@ def run_comparison(
             f"--strategies {' '.join(strategies)}: give distinct names from "
             f"{', '.join(BETWEEN_CELLS)}"
         )
-    prepare_folder(out)
+    with claimed(out, overwrite):
+        return _compare(config, strategies, out, progress, announce, plots, overwrite)
+
+
+def _compare(
+    config: ScenarioConfig,
+    strategies: Sequence[str],
+    out: Path,
+    progress: bool,
+    announce: Callable[[str], None],
+    plots: bool,
+    overwrite: bool,
+) -> list[RunSummary]:
     summaries = []
     for strategy in strategies:
         announce(f"{strategy}: running into {out / strategy}")
-        summary = run_scenario(replace(config, strategy=strategy), out / strategy, progress)
+        summary = run_scenario(
+            replace(config, strategy=strategy), out / strategy, progress, overwrite
+        )
         summaries.append(summary)
         if summary.stopped:
             break

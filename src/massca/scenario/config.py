@@ -27,6 +27,8 @@ __all__ = ["ScenarioConfig", "read_config_file"]
 
 CIGRE_DISPATCHABLE = 4
 """CHP diesel, fuel cell and two residential fuel cells per CIGRE MV cell (``with_der="all"``)."""
+PROFILE_DAYS = 366
+"""Days the SimBench profiles cover (2016, a leap year)."""
 UNITS_PER_CELL = CIGRE_LOADS + CIGRE_GENERATORS + CIGRE_DISPATCHABLE
 """Unit agents per cell without its two batteries (which ``storage_hours = 0`` leaves out)."""
 
@@ -89,10 +91,25 @@ class ScenarioConfig:
             problems.append(
                 f"step = {self.step!r}: must be a multiple of 900 s (the profiles' 15 min)"
             )
-        if self.until is None and not (isinstance(self.days, int | float) and self.days > 0):
-            problems.append(f"days = {self.days!r}: must be > 0")
-        if self.until is not None and not (isinstance(self.until, int) and self.until > 0):
-            problems.append(f"until = {self.until!r}: must be a number of seconds > 0")
+        if self.until is None and not (_is_number(self.days) and 0 < self.days <= PROFILE_DAYS):
+            problems.append(
+                f"days = {self.days!r}: must be > 0 and at most {PROFILE_DAYS} (the profiles "
+                "cover one year)"
+            )
+        if self.until is not None and not (
+            isinstance(self.until, int)
+            and not isinstance(self.until, bool)
+            and 0 < self.until <= PROFILE_DAYS * 86400
+        ):
+            problems.append(
+                f"until = {self.until!r}: must be a whole number of seconds > 0 and at most "
+                f"{PROFILE_DAYS * 86400} (the profiles cover one year)"
+            )
+        elif not problems and self.seconds < self.step:
+            problems.append(
+                f"the run covers {self.seconds} s, less than one step of {self.step} s: "
+                "give more --days or --until"
+            )
         if self.runtime not in RUNTIMES:
             problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if not (isinstance(self.flexibility, int | float) and 0 <= self.flexibility < 1):

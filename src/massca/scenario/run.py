@@ -3,11 +3,13 @@
 Belongs here: `run_scenario` (prepare the folder, build and run the world, shut it down
 whatever happens) and `RunSummary`. Not here: plotting (`report`) and printing (the CLI).
 
-The run folder receives ``config.json`` (the effective configuration) first,
-``results.csv`` (one row per completed time step, written as the run goes),
-``events.jsonl`` (the MAS's event log, replayable with ``massca replay``) and, from
-`massca.scenario.report`, the plots. Ctrl-C or a failure mid-run still shuts the world
-down, so every completed step is on disk; the summary says where the run stopped.
+The run folder is held by the run (`massca.scenario.folder`: one run at a time, an
+earlier run refused unless asked to overwrite it) and receives ``config.json`` (the
+effective configuration) first, ``results.csv`` (one row per completed time step,
+written as the run goes), ``events.jsonl`` (the MAS's event log, replayable with
+``massca replay``) and, from `massca.scenario.report`, the plots. Ctrl-C or a failure
+mid-run still shuts the world down, so every completed step is on disk; the summary
+(written atomically, as the configuration) says where the run stopped.
 """
 
 from __future__ import annotations
@@ -20,11 +22,11 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from massca.model import ConfigurationError
 from massca.scenario.config import ScenarioConfig
+from massca.scenario.folder import claimed, write_atomic
 from massca.scenario.metrics import cell_names, figures, read_rows
 
-__all__ = ["RunSummary", "prepare_folder", "run_scenario", "summarise"]
+__all__ = ["RunSummary", "run_scenario", "summarise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,27 +58,21 @@ class RunSummary:
     log_path: Path | None = None
 
 
-def prepare_folder(out: Path) -> None:
-    """Create ``out`` and check it is writable; `ConfigurationError` otherwise."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".massca-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as error:
-        raise ConfigurationError(
-            f"cannot write to the output folder {str(out)!r} ({error.strerror}): "
-            "choose another with --out"
-        ) from None
+def run_scenario(
+    config: ScenarioConfig, out: Path, progress: bool = True, overwrite: bool = False
+) -> RunSummary:
+    """Run ``config`` into the folder ``out``, which the run holds for itself (see
+    `massca.scenario.folder.claimed`: an earlier run in it is refused unless
+    ``overwrite``); see the module docstring."""
+    with claimed(out, overwrite):
+        return _run(config, out, progress)
 
 
-def run_scenario(config: ScenarioConfig, out: Path, progress: bool = True) -> RunSummary:
-    """Run ``config`` into the folder ``out``; see the module docstring."""
+def _run(config: ScenarioConfig, out: Path, progress: bool) -> RunSummary:
     from massca.scenario.world import build_world
 
     started = time.perf_counter()
-    prepare_folder(out)
-    (out / "config.json").write_text(json.dumps(config.to_json(), indent=2) + "\n")
+    write_atomic(out / "config.json", json.dumps(config.to_json(), indent=2) + "\n")
     _quiet_libraries()
     built = build_world(config, out)
     stopped = None
@@ -105,7 +101,7 @@ def run_scenario(config: ScenarioConfig, out: Path, progress: bool = True) -> Ru
             built.log_path,
             built.storage_mwh,
         )
-        (out / "summary.json").write_text(json.dumps(_json(summary), indent=2) + "\n")
+        write_atomic(out / "summary.json", json.dumps(_json(summary), indent=2) + "\n")
     return summary
 
 
