@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import orjson
 
 from massca import __version__
+from massca.entry import EXIT_INTERRUPTED
 from massca.errors import ConfigurationError, LogFormatError
 from massca.log import Event, LogContents, ReplayReport
 from massca.log.events import receivers_of
@@ -71,8 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 # -- run ----------------------------------------------------------------------------------
-
-EXIT_INTERRUPTED = 130
 
 
 _RUN_KEYS = (
@@ -186,8 +185,10 @@ def _scenario_config(args: argparse.Namespace, **fixed: Any) -> Any:
             values[key] = getattr(args, key)
     if getattr(args, "strategy", None) is not None:
         values["strategy"] = args.strategy
-    if args.until is not None:
+    if args.until is not None:  # the command line's length wins over the file's
         values.pop("days", None)
+    if args.days is not None:
+        values.pop("until", None)
     if args.no_log:
         values["log"] = False
     values.update(fixed)
@@ -230,6 +231,12 @@ def _run(args: argparse.Namespace) -> int:
         plot_run(out)
     if not args.quiet:
         _print_summary_of_run(summary)
+    elif summary.stopped:
+        print(
+            f"massca: {summary.stopped}: {summary.steps}/{summary.steps_planned} steps "
+            f"completed, kept in {out}",
+            file=sys.stderr,
+        )
     return EXIT_INTERRUPTED if summary.stopped else 0
 
 
@@ -516,9 +523,14 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _replay(args: argparse.Namespace) -> int:
     from massca.actors import replay_file
 
+    if args.limit < 0:
+        raise ConfigurationError(f"--limit {args.limit}: give a number of messages >= 0")
     contents, report = replay_file(args.log)
     if args.agent is not None and args.agent not in contents.header.hierarchy.kinds:
-        raise ConfigurationError(f"--agent {args.agent!r}: no such agent in {args.log}")
+        known = ", ".join(list(contents.header.hierarchy.kinds)[:6])
+        raise ConfigurationError(
+            f"--agent {args.agent!r}: no such agent in {args.log} (its agents: {known} ...)"
+        )
     _print_summary(args.log, contents, report)
     if args.agent is not None or args.step is not None:
         _print_events(contents.events, args.agent, args.step, args.limit)
@@ -596,4 +608,6 @@ def _focus(body: Any, agent: str | None) -> Any:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from massca.entry import guarded
+
+    sys.exit(guarded(main, None))

@@ -73,6 +73,9 @@ class ScenarioConfig:
     log: bool = True
 
     def __post_init__(self) -> None:
+        wrong = _wrong_types(self)
+        if wrong:  # the range checks below assume the types
+            raise ConfigurationError("; ".join(wrong))
         problems = []
         if not isinstance(self.cells, int) or self.cells < 1:
             problems.append(f"cells = {self.cells!r}: need a whole number >= 1")
@@ -82,11 +85,22 @@ class ScenarioConfig:
                 f"{UNITS_PER_CELL} units and every controller needs one)"
             )
         try:
-            self.start_time()
+            start = self.start_time()
         except ValueError:
             problems.append(
                 f"start = {self.start!r}: give a date like '{PROFILE_YEAR}-06-01 00:00'"
             )
+        else:
+            if start.tzinfo is not None:
+                problems.append(
+                    f"start = {self.start!r}: give a local time without a time zone (the "
+                    "profiles' own time)"
+                )
+            elif start.minute % 15 or start.second or start.microsecond:
+                problems.append(
+                    f"start = {self.start!r}: must fall on a quarter hour (the profiles' "
+                    "15-minute slots), e.g. '2016-06-01 00:00'"
+                )
         if not (isinstance(self.step, int) and self.step > 0 and self.step % 900 == 0):
             problems.append(
                 f"step = {self.step!r}: must be a multiple of 900 s (the profiles' 15 min)"
@@ -114,8 +128,8 @@ class ScenarioConfig:
             problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if not (isinstance(self.flexibility, int | float) and 0 <= self.flexibility < 1):
             problems.append(f"flexibility = {self.flexibility!r}: a load's share, 0 <= x < 1")
-        if not (isinstance(self.der_scale, int | float) and self.der_scale >= 0):
-            problems.append(f"der_scale = {self.der_scale!r}: a factor >= 0 for PV and wind")
+        if not (math.isfinite(self.der_scale) and self.der_scale >= 0):
+            problems.append(f"der_scale = {self.der_scale!r}: a finite factor >= 0 for the DER")
         if self.strategy not in BETWEEN_CELLS:
             problems.append(
                 f"strategy = {self.strategy!r}: choose one of {', '.join(BETWEEN_CELLS)}"
@@ -167,6 +181,42 @@ class ScenarioConfig:
         return asdict(self)
 
 
+_NUMBER = "a number"
+_WHOLE = "a whole number"
+_TEXT = "text"
+_SWITCH = "true or false"
+
+
+def _kind_of(field: str) -> str:
+    """What a field of `ScenarioConfig` must be, by its annotation."""
+    annotation = ScenarioConfig.__annotations__[field]
+    if annotation.startswith("int"):
+        return _WHOLE
+    if annotation.startswith("float"):
+        return _NUMBER
+    return _SWITCH if annotation == "bool" else _TEXT
+
+
+def _wrong_types(config: ScenarioConfig) -> list[str]:
+    """One problem per field whose value has the wrong type: exact types, so a TOML
+    ``true`` is no number, ``"no"`` no switch and ``1.5`` no whole number."""
+    wrong = []
+    for f in fields(config):
+        value = getattr(config, f.name)
+        if value is None and "None" in ScenarioConfig.__annotations__[f.name]:
+            continue
+        kind = _kind_of(f.name)
+        fits = {
+            _WHOLE: type(value) is int,
+            _NUMBER: type(value) in (int, float),
+            _SWITCH: type(value) is bool,
+            _TEXT: type(value) is str,
+        }[kind]
+        if not fits:
+            wrong.append(f"{f.name} = {value!r}: must be {kind}, not {type(value).__name__}")
+    return wrong
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -174,7 +224,11 @@ def _is_number(value: object) -> bool:
 def read_config_file(path: str | Path) -> dict[str, Any]:
     """The keys of a TOML file; `ConfigurationError` for a bad file or unknown keys."""
     try:
-        data = tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigurationError(
+            f"config file {str(path)!r} is not UTF-8 text: save it as UTF-8 TOML"
+        ) from None
     except OSError as error:
         raise ConfigurationError(
             f"cannot read config file {str(path)!r}: {error.strerror}"

@@ -14,6 +14,7 @@ mid-run still shuts the world down, so every completed step is on disk; the summ
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import statistics
@@ -22,6 +23,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from massca.interrupts import stop_requests
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.folder import claimed, write_atomic
 from massca.scenario.metrics import cell_names, figures, read_rows
@@ -69,39 +71,50 @@ def run_scenario(
 
 
 def _run(config: ScenarioConfig, out: Path, progress: bool) -> RunSummary:
-    from massca.scenario.world import build_world
-
     started = time.perf_counter()
     write_atomic(out / "config.json", json.dumps(config.to_json(), indent=2) + "\n")
     _quiet_libraries()
-    built = build_world(config, out)
     stopped = None
-    try:
-        with warnings.catch_warnings():
-            # At the first step there is no earlier power flow for the time-shifted
-            # external-grid reading; mosaik warns and passes None, which the MAS shell
-            # treats as "no reading yet". Only that one message is silenced.
-            warnings.filterwarnings(
-                "ignore", message=r".*ExternalGrid-0 did not produce output on its persistent"
+    with stop_requests() as requests:
+        try:
+            from massca.scenario.world import build_world
+
+            built = build_world(config, out)
+        except Exception as error:
+            if requests.reason is None:
+                raise
+            raise requests.interrupt() from error  # a library's version of the interrupt
+        try:
+            with warnings.catch_warnings():
+                # At the first step there is no earlier power flow for the time-shifted
+                # external-grid reading; mosaik warns and passes None, which the MAS shell
+                # treats as "no reading yet". Only that one message is silenced.
+                warnings.filterwarnings(
+                    "ignore",
+                    message=r".*ExternalGrid-0 did not produce output on its persistent",
+                )
+                built.world.run(until=config.seconds, print_progress=progress)
+            stopped = requests.reason  # mosaik returns when an interrupt hits its scheduler
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM
+            stopped = requests.of(stop)
+        except Exception as error:
+            if requests.reason is not None:  # a library's version of the interrupt
+                stopped = requests.reason
+            else:
+                stopped = f"failed: {type(error).__name__}: {error}"
+                raise
+        finally:
+            _shutdown(built.world, failing=stopped is not None)
+            summary = summarise(
+                out,
+                config,
+                built.agents,
+                time.perf_counter() - started,
+                stopped,
+                built.log_path,
+                built.storage_mwh,
             )
-            built.world.run(until=config.seconds, print_progress=progress)
-    except KeyboardInterrupt:
-        stopped = "interrupted (Ctrl-C)"
-    except Exception as error:
-        stopped = f"failed: {type(error).__name__}: {error}"
-        raise
-    finally:
-        _shutdown(built.world, failing=stopped is not None)
-        summary = summarise(
-            out,
-            config,
-            built.agents,
-            time.perf_counter() - started,
-            stopped,
-            built.log_path,
-            built.storage_mwh,
-        )
-        write_atomic(out / "summary.json", json.dumps(_json(summary), indent=2) + "\n")
+            write_atomic(out / "summary.json", json.dumps(_json(summary), indent=2) + "\n")
     return summary
 
 
@@ -165,14 +178,28 @@ def summarise(
 def _shutdown(world: object, failing: bool) -> None:
     """Shut the world down: its simulators' finalize flushes the results and the log.
 
-    When the run already failed or was interrupted, a second error while shutting down
+    When the run already failed or was interrupted, mosaik's own tasks were left
+    mid-step: they are cancelled and awaited first (else asyncio reports each as
+    "destroyed but pending" when the loop goes), and a second error while shutting down
     must not hide the first: it is dropped then, and only then.
     """
     if not failing:
         world.shutdown()  # type: ignore[attr-defined]
         return
     with contextlib.suppress(Exception):
+        _cancel_pending(world.loop)  # type: ignore[attr-defined]
+    with contextlib.suppress(Exception):
         world.shutdown()  # type: ignore[attr-defined]
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel every task left on ``loop`` (not running) and wait until they have ended."""
+    if loop.is_closed():
+        return
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def _quiet_libraries() -> None:

@@ -10,6 +10,8 @@ the whole co-simulation's wall time, start-up included), plus ``scalability.png`
 from __future__ import annotations
 
 import csv
+import itertools
+import signal
 import statistics
 import subprocess
 import sys
@@ -18,6 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from massca.entry import EXIT_INTERRUPTED
+from massca.interrupts import stop_requests
 from massca.model import ConfigurationError
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.folder import claimed
@@ -115,9 +119,9 @@ def _sweep(
     total = len(cells) * len(depths) * attempts
     done = 0
     stopped = None
-    try:
-        for depth in depths:
-            for count in cells:
+    with stop_requests() as requests:
+        try:
+            for depth, count in itertools.product(depths, cells):
                 step_times, sim_times = [], []
                 for attempt in range(attempts):
                     folder = out / f"cells{count}-depth{depth}-{attempt}"
@@ -142,11 +146,14 @@ def _sweep(
                     )
                 rows.append(
                     SweepRow(
-                        count, depth, statistics.median(step_times), statistics.median(sim_times)
+                        count,
+                        depth,
+                        statistics.median(step_times),
+                        statistics.median(sim_times),
                     )
                 )
-    except KeyboardInterrupt:
-        stopped = f"interrupted (Ctrl-C) after {done} of {total} runs"
+        except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM, here or in the child run
+            stopped = f"{requests.of(stop)} after {done} of {total} runs"
     if rows:
         medians: dict[int, list[tuple[int, float]]] = {}
         for row in rows:
@@ -185,7 +192,7 @@ def _attempt(
         text=True,
     )
     wall = time.perf_counter() - started
-    if child.returncode == 130:
+    if child.returncode in (EXIT_INTERRUPTED, -signal.SIGINT):
         raise KeyboardInterrupt
     if child.returncode != 0:
         raise ConfigurationError(

@@ -1,0 +1,89 @@
+"""Stop requests: Ctrl-C and SIGTERM, both raised as a `KeyboardInterrupt`, with the reason
+kept.
+
+Belongs here: `Terminated` and `stop_requests`. Not here: what a command does when it is
+stopped (`massca.scenario.run` keeps the completed steps; `massca.entry` prints one line).
+
+Why keep the reason apart from the exception: libraries lose it. mosaik catches a
+`KeyboardInterrupt` that lands inside its scheduler, logs "Simulation canceled" and
+returns as if the run had ended; a pybind11 extension interrupted while it loads raises
+``ImportError: initialization failed`` instead. A command that watches `stop_requests`
+still knows it was stopped, and why. Signal handlers belong to the whole process, so
+nested `stop_requests` share the outermost record.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+__all__ = ["INTERRUPTED", "TERMINATED", "StopRequests", "Terminated", "stop_requests"]
+
+INTERRUPTED = "interrupted (Ctrl-C)"
+TERMINATED = "terminated (SIGTERM)"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises `KeyboardInterrupt` and handled alike."""
+
+
+class StopRequests:
+    """The stop requests (signals) received while `stop_requests` was active."""
+
+    __slots__ = ("reason",)
+
+    _active: StopRequests | None = None  # the outermost record, while one is active
+
+    def __init__(self) -> None:
+        #: `INTERRUPTED` or `TERMINATED` for the first request received, else None.
+        self.reason: str | None = None
+
+    def of(self, interrupt: KeyboardInterrupt) -> str:
+        """Why the run stopped, given the ``interrupt`` that stopped it: the first request
+        received, else what the exception itself says."""
+        if self.reason is not None:
+            return self.reason
+        return TERMINATED if isinstance(interrupt, Terminated) else INTERRUPTED
+
+    def interrupt(self) -> KeyboardInterrupt:
+        """The interrupt to raise for the request received (a library turned it into
+        another error, or swallowed it)."""
+        return Terminated() if self.reason == TERMINATED else KeyboardInterrupt()
+
+
+@contextmanager
+def stop_requests() -> Iterator[StopRequests]:
+    """While inside, SIGINT raises `KeyboardInterrupt` and SIGTERM raises `Terminated`, and
+    the yielded `StopRequests` (the outermost one's, when nested) remembers the first one;
+    a signal that was ignored (as for a job started in the background) stays ignored. The
+    handlers before are restored on leaving. Outside the main thread (where Python allows
+    no handlers) nothing is installed and only what the interrupt itself says is known."""
+    if StopRequests._active is not None:
+        yield StopRequests._active
+        return
+    requests = StopRequests()
+    if threading.current_thread() is not threading.main_thread():
+        yield requests
+        return
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        terminated = signum == signal.SIGTERM
+        if requests.reason is None:
+            requests.reason = TERMINATED if terminated else INTERRUPTED
+        raise Terminated if terminated else KeyboardInterrupt
+
+    before = {
+        sig: signal.signal(sig, handle)
+        for sig in (signal.SIGINT, signal.SIGTERM)
+        if signal.getsignal(sig) is not signal.SIG_IGN  # an ignored signal stays ignored
+    }
+    StopRequests._active = requests
+    try:
+        yield requests
+    finally:
+        StopRequests._active = None
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
