@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from tests.integration.test_replay import record
 
 from massca.actors import replay_file
+from massca.errors import LogFormatError
 from massca.log import ENVIRONMENT
-from massca.model import LogFormatError
 
 ALTERATIONS = (
     "drop",

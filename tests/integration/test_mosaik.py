@@ -13,8 +13,9 @@ import pytest
 from massca.actors import config_from_json, replay_file
 from massca.compat.mosaik.convert import scale_factor
 from massca.compat.mosaik.hooks import hooked_aggregation, hooked_strategy
+from massca.errors import LogFormatError
 from massca.log import read_log
-from massca.model import Flexibility, LogFormatError, State, Strategy, reference_step
+from massca.model import Flexibility, State, Strategy, reference_step
 
 UNITS = "tests.integration.unitsim:UnitSim"
 STEP = 900

@@ -13,8 +13,9 @@ from massca.actors import replay_file
 from massca.actors import runtime as runtime_module
 from massca.cli import main
 from massca.compat.runtimes import open_runtime
+from massca.errors import LogFormatError
 from massca.log import FORMAT_VERSION, read_log
-from massca.model import LogFormatError, Strategy, cells_hierarchy
+from massca.model import Strategy, cells_hierarchy
 from massca.workload import synthetic_states
 from tests.conftest import run_on
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from massca.actors import replay_file
-from massca.model import LogFormatError
+from massca.errors import LogFormatError
 from tests.integration.test_replay import record, rewrite
 
 EVENTS = 1  # the header is line 1: event i (0-based) is on line i + 2

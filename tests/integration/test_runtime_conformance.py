@@ -6,15 +6,14 @@ import pytest
 
 from massca.actors.messages import Redispatch, Request
 from massca.compat.runtimes import open_runtime
+from massca.errors import AgentError, StepTimeoutError
 from massca.log import ENVIRONMENT, read_log
 from massca.log.events import receivers_of
 from massca.model import (
-    AgentError,
     ConfigurationError,
     ExchangeLimits,
     ProtocolError,
     StepConfig,
-    StepTimeoutError,
     reference_step,
 )
 from massca.workload import synthetic_states

@@ -27,7 +27,6 @@ EXPECTED = {
     "WITHIN_CELL",
     "ZERO_FLEXIBILITY",
     "ZERO_STATE",
-    "AgentError",
     "Balance",
     "BetweenCells",
     "CallableBetween",
@@ -37,7 +36,6 @@ EXPECTED = {
     "CellView",
     "CellularStrategy",
     "ConfigurationError",
-    "ConvergenceError",
     "Costs",
     "Dispatch",
     "ExchangeLimits",
@@ -48,7 +46,6 @@ EXPECTED = {
     "Instruction",
     "InvalidStateError",
     "Levels",
-    "LogFormatError",
     "MasscaError",
     "MeritInstruction",
     "MeritWithin",
@@ -59,15 +56,12 @@ EXPECTED = {
     "Plan",
     "ProportionalWithin",
     "ProtocolError",
-    "ReplayDivergenceError",
-    "ReplayError",
     "Resource",
     "Settled",
     "Share",
     "State",
     "StepConfig",
     "StepResult",
-    "StepTimeoutError",
     "Strategy",
     "TopologyError",
     "WithinCell",
@@ -105,3 +99,13 @@ def test_the_model_exports_exactly_its_documented_names() -> None:
 def test_every_error_derives_from_massca_error() -> None:
     errors = [getattr(massca.model, n) for n in EXPECTED if n.endswith("Error")]
     assert all(issubclass(e, massca.model.MasscaError) for e in errors)
+
+
+def test_the_model_re_exports_only_the_errors_it_raises() -> None:
+    import massca.errors
+
+    model_errors = {n for n in massca.model.__all__ if n.endswith("Error")}
+    assert model_errors == {e.__name__ for e in massca.errors.MODEL_ERRORS}
+    every = {n for n in massca.errors.__all__ if n.endswith("Error")}
+    assert model_errors < every
+    assert all(getattr(massca.model, n) is getattr(massca.errors, n) for n in model_errors)

@@ -49,9 +49,14 @@ def test_the_model_imports_only_itself_and_the_pure_standard_library() -> None:
             top = module.split(".")[0]
             if top in FORBIDDEN:
                 offences.append(f"{path.name}: {module}")
-            if top == "massca" and not module.startswith("massca.model"):
+            if top == "massca" and not module.startswith(("massca.model", "massca.errors")):
                 offences.append(f"{path.name}: {module} (a layer above the model)")
     assert not offences, offences
+
+
+def test_the_error_hierarchy_lies_below_every_layer() -> None:
+    path = MODEL_DIR.parent / "errors.py"
+    assert imported_modules(path) <= {"__future__"}, imported_modules(path)
 
 
 def test_importing_the_model_loads_no_event_loop_and_no_logging() -> None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from massca.errors import LogFormatError
 from massca.log.events import JsonCache, dumps
 from massca.model import (
     ZERO_BAND,
@@ -36,7 +37,6 @@ from massca.model import (
     Flexibility,
     Instruction,
     Levels,
-    LogFormatError,
     MasscaError,
     MeritInstruction,
     Order,

@@ -16,8 +16,9 @@ from typing import Any
 
 from massca.actors.agents import MODEL_AGGREGATION, Agent, Aggregation, Send, build_agents
 from massca.actors.messages import ProtocolCodec, config_from_json
+from massca.errors import LogFormatError
 from massca.log import LogContents, LogHeader, ReplayReport, read_log, replay
-from massca.model import ConfigurationError, LogFormatError, Strategy, strategy_from_description
+from massca.model import ConfigurationError, Strategy, strategy_from_description
 
 __all__ = ["agents_for", "replay_file"]
 

@@ -39,9 +39,9 @@ from massca.actors.agents import (
 )
 from massca.actors.gcpause import gc_paused
 from massca.actors.messages import ProtocolCodec, Report, StepStart, config_to_json
+from massca.errors import AgentError, StepTimeoutError
 from massca.log import ENVIRONMENT, EventLog, LogHeader
 from massca.model import (
-    AgentError,
     ConfigurationError,
     Hierarchy,
     MasscaError,
@@ -49,7 +49,6 @@ from massca.model import (
     State,
     StepConfig,
     StepResult,
-    StepTimeoutError,
     Strategy,
 )
 from massca.model.step import check_unit_states

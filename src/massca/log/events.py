@@ -24,7 +24,8 @@ from typing import Any
 
 import orjson
 
-from massca.model import Hierarchy, LogFormatError, Node, NodeKind
+from massca.errors import LogFormatError
+from massca.model import Hierarchy, Node, NodeKind
 
 __all__ = [
     "ENVIRONMENT",

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import orjson
 
+from massca.errors import LogFormatError
 from massca.log.events import Event, LogHeader
-from massca.model import LogFormatError
 
 __all__ = ["LogContents", "read_log"]
 

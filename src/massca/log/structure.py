@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from massca.errors import LogFormatError
 from massca.log.events import ENVIRONMENT, Event
 from massca.log.reader import LogContents
-from massca.model import LogFormatError
 
 __all__ = ["check_structure"]
 

@@ -1,6 +1,8 @@
 """massca.model: the pure cell-hierarchy model. Import this in your own unit tests.
 
-PURE: this package imports nothing from the rest of massca and nothing that does I/O
+PURE: this package imports nothing from the rest of massca but the error hierarchy
+(`massca.errors`, below every layer; the model re-exports the errors it raises itself)
+and nothing that does I/O
 (no asyncio, logging, clocks, randomness or files); ``tests/unit/test_layering.py``
 enforces it. Values are frozen, slotted dataclasses; functions map ``(state, input)`` to
 a new state. Agents in `massca.actors` and `massca.compat.mango` only call into it.
@@ -14,6 +16,14 @@ children), `settlement` (residuals between cells and to the grid), `config`
 and `step` (the oracle).
 """
 
+from massca.errors import (  # only the errors the model raises itself
+    ConfigurationError,
+    InfeasibleRedispatchError,
+    InvalidStateError,
+    MasscaError,
+    ProtocolError,
+    TopologyError,
+)
 from massca.model.aggregation import AGGREGATION_RTOL, aggregate, canonical
 from massca.model.balance import DEFAULT_TOLERANCE, Balance, classify
 from massca.model.between import (
@@ -40,20 +50,6 @@ from massca.model.dispatch import (
     Dispatch,
     checked_dispatch,
     dispatch_from_targets,
-)
-from massca.model.errors import (
-    AgentError,
-    ConfigurationError,
-    ConvergenceError,
-    InfeasibleRedispatchError,
-    InvalidStateError,
-    LogFormatError,
-    MasscaError,
-    ProtocolError,
-    ReplayDivergenceError,
-    ReplayError,
-    StepTimeoutError,
-    TopologyError,
 )
 from massca.model.hierarchy import Hierarchy, Node, NodeKind
 from massca.model.optimal import OPTIMAL, OptimalStrategy
@@ -125,7 +121,6 @@ __all__ = [
     "ZERO_BAND",
     "ZERO_FLEXIBILITY",
     "ZERO_STATE",
-    "AgentError",
     "Balance",
     "Band",
     "BetweenCells",
@@ -136,7 +131,6 @@ __all__ = [
     "CellView",
     "CellularStrategy",
     "ConfigurationError",
-    "ConvergenceError",
     "Costs",
     "Dispatch",
     "ExchangeLimits",
@@ -147,7 +141,6 @@ __all__ = [
     "Instruction",
     "InvalidStateError",
     "Levels",
-    "LogFormatError",
     "MasscaError",
     "MeritInstruction",
     "MeritWithin",
@@ -158,15 +151,12 @@ __all__ = [
     "Plan",
     "ProportionalWithin",
     "ProtocolError",
-    "ReplayDivergenceError",
-    "ReplayError",
     "Resource",
     "Settled",
     "Share",
     "State",
     "StepConfig",
     "StepResult",
-    "StepTimeoutError",
     "Storage",
     "Strategy",
     "TopologyError",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from enum import StrEnum
 
-from massca.model.errors import ConfigurationError
+from massca.errors import ConfigurationError
 from massca.model.state import State
 from massca.model.validation import is_real
 

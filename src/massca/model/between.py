@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from massca.errors import ProtocolError
 from massca.model.aggregation import aggregate
 from massca.model.config import StepConfig
 from massca.model.dispatch import (
@@ -51,7 +52,6 @@ from massca.model.dispatch import (
     settled_plans,
     system_plan,
 )
-from massca.model.errors import ProtocolError
 from massca.model.orders import Share, apply, change_between, instruction_for
 from massca.model.redispatch import UNLIMITED, ExchangeLimits, Plan, Resource, plan
 from massca.model.state import State

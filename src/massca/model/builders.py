@@ -7,7 +7,7 @@ pure model, in `massca.workload`).
 
 from __future__ import annotations
 
-from massca.model.errors import ConfigurationError
+from massca.errors import ConfigurationError
 from massca.model.hierarchy import Hierarchy, Node, NodeKind
 
 __all__ = [

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from massca.errors import ConfigurationError
 from massca.model.balance import DEFAULT_TOLERANCE, check_tolerance
-from massca.model.errors import ConfigurationError
 from massca.model.redispatch import (
     DEFAULT_MERIT_ORDER,
     UNLIMITED,

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any
 
-from massca.model.errors import ConfigurationError
+from massca.errors import ConfigurationError
 from massca.model.validation import finite_fields
 
 __all__ = ["Costs", "dispatch_cost"]

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from massca.errors import ConfigurationError, InfeasibleRedispatchError
 from massca.model.aggregation import aggregate
 from massca.model.balance import Balance, classify
 from massca.model.config import StepConfig
-from massca.model.errors import ConfigurationError, InfeasibleRedispatchError
 from massca.model.orders import Instruction, Order, Share, apply_order, change_between
 from massca.model.redispatch import REDISPATCH_RTOL, ExchangeLimits, Plan
 from massca.model.settlement import settle

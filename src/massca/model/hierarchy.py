@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from massca.model.errors import TopologyError
+from massca.errors import TopologyError
 
 __all__ = ["Hierarchy", "Node", "NodeKind"]
 

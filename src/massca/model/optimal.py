@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+from massca.errors import ProtocolError
 from massca.model.config import StepConfig
 from massca.model.costs import Costs, dispatch_cost
 from massca.model.dispatch import CellView, Dispatch, settled_plans, system_plan
-from massca.model.errors import ProtocolError
 from massca.model.orders import NO_SHARE, Share
 from massca.model.redispatch import ExchangeLimits, Plan
 from massca.model.state import State

@@ -31,7 +31,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from massca.model.errors import ConfigurationError, InfeasibleRedispatchError
+from massca.errors import ConfigurationError, InfeasibleRedispatchError
 from massca.model.redispatch import REDISPATCH_RTOL
 from massca.model.state import Band, State, moved, trusted_state
 from massca.model.validation import is_real

@@ -28,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from massca.errors import ConfigurationError
 from massca.model.balance import DEFAULT_TOLERANCE, check_tolerance
-from massca.model.errors import ConfigurationError
 from massca.model.state import Band, State
 from massca.model.validation import is_real
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from massca.model.errors import InvalidStateError
+from massca.errors import InvalidStateError
 from massca.model.validation import is_real
 
 __all__ = ["ZERO_BAND", "ZERO_FLEXIBILITY", "ZERO_STATE", "Band", "Flexibility", "State"]

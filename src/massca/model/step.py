@@ -22,12 +22,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from massca.errors import ConfigurationError
 from massca.model.aggregation import aggregate
 from massca.model.balance import Balance, classify
 from massca.model.between import BetweenCells
 from massca.model.config import StepConfig
 from massca.model.dispatch import CellResult, CellView, cell_results
-from massca.model.errors import ConfigurationError
 from massca.model.hierarchy import Hierarchy
 from massca.model.orders import Order, apply_order
 from massca.model.redispatch import Plan

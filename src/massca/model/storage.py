@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from massca.model.errors import InvalidStateError
+from massca.errors import InvalidStateError
 from massca.model.state import Band
 from massca.model.validation import finite_fields, is_real
 

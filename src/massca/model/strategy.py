@@ -17,9 +17,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from massca.errors import ConfigurationError
 from massca.model.between import CELLULAR, GLOBAL, BetweenCells, CallableBetween
 from massca.model.costs import Costs
-from massca.model.errors import ConfigurationError
 from massca.model.optimal import OPTIMAL, OptimalStrategy
 from massca.model.within import PROPORTIONAL, CallableWithin, MeritWithin, WithinCell
 

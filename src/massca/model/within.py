@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from massca.errors import ConfigurationError, InfeasibleRedispatchError, ProtocolError
 from massca.model.aggregation import aggregate
 from massca.model.between import UserFunction
-from massca.model.errors import ConfigurationError, InfeasibleRedispatchError, ProtocolError
 from massca.model.orders import (
     Instruction,
     MeritInstruction,

@@ -56,10 +56,9 @@ from massca.compat.mosaik.hooks import COORDINATOR_EID, aggregation_for, strateg
 from massca.compat.mosaik.hosting import Hosting, hosting_for
 from massca.compat.mosaik.weakloop import CellTally, Outcome, WeakLoop, tally
 from massca.compat.runtimes import open_runtime
+from massca.errors import AgentError, ConvergenceError
 from massca.model import (
-    AgentError,
     ConfigurationError,
-    ConvergenceError,
     ExchangeLimits,
     Hierarchy,
     Node,
