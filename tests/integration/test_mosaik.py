@@ -6,6 +6,7 @@ import contextlib
 import copy
 import math
 import sys
+import time
 
 import mosaik
 import pytest
@@ -564,3 +565,66 @@ def test_create_refuses_interfaces_below_a_cell_and_levels_on_controllers() -> N
     finally:
         with contextlib.suppress(Exception):
             world.shutdown()
+
+
+def test_a_blocking_input_hook_is_cut_at_the_timeout_naming_hook_agent_and_time(
+    tmp_path,
+) -> None:
+    log = tmp_path / "mas.jsonl"
+    generator = "Agent_5"
+
+    def input_method(aeid, input_data, current_time, **kwargs):
+        if current_time == STEP and aeid == generator:
+            time.sleep(60)  # a sensor read that never returns
+        value = sum(abs(v) for v in input_data["current"].values())
+        band = {"min": value, "max": value, "current": value}
+        zero = {"min": 0.0, "max": 0.0, "current": 0.0}
+        if aeid == generator:
+            return {"production": band, "consumption": zero}
+        return {"production": zero, "consumption": band}
+
+    world, _, _ = world_with(LOCAL, log=str(log), input_method=input_method, timeout=0.5)
+    started = time.monotonic()
+    text = error_text(run_failing(world, 3 * STEP))
+    assert time.monotonic() - started < 30  # cut, not waited out
+    assert f"the inputs at time {STEP} exceeded its timeout of 0.5 s" in text
+    assert f"hook input_method of {generator!r} was running" in text
+    events = read_log(log).events
+    assert {e.time for e in events} == {0}  # time 0 complete on disk
+    assert events[-1].kind == "report"
+
+
+@pytest.mark.parametrize("runtime", ["native", "mango"])
+def test_a_blocking_aggregation_hook_is_cut_naming_the_agent_on_both_runtimes(runtime) -> None:
+    stuck = "Agent_2"  # cell B
+
+    def aggregation_method(aeid, aid, requested_states, current_state, **kwargs):
+        if aeid == stuck:
+            time.sleep(60)
+        total = copy.deepcopy(current_state)
+        for state in requested_states.values():
+            for name, values in total.items():
+                for key in values:
+                    values[key] += state[name][key]
+        return total
+
+    world, _, _ = world_with(
+        LOCAL, runtime=runtime, timeout=0.5, states_agg_method=aggregation_method
+    )
+    started = time.monotonic()
+    text = error_text(run_failing(world, STEP))
+    assert time.monotonic() - started < 30  # cut, and the shutdown does not wait for it
+    assert "step at time 0, iteration 0 exceeded its timeout of 0.5 s" in text
+    assert "hook aggregation_method" in text
+    assert f"agent {stuck!r} handling 'answer'" in text
+
+
+def test_an_output_hook_that_returns_no_mapping_is_named_with_agent_and_time() -> None:
+    def output_method(aeid, **kwargs):
+        return ["scale_factor", 1.0]
+
+    world, _, entities = world_with(LOCAL, output_method=output_method)
+    text = error_text(run_failing(world, STEP))
+    unit = entities["agents"][0].eid
+    assert f"agent {unit!r} failed in hook output_method at time 0" in text
+    assert "returned list: return a mapping of attribute names to values" in text

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from massca.actors.messages import Redispatch, Request
@@ -139,3 +141,71 @@ def test_unknown_runtime_and_bad_timeout_are_configuration_errors(small_hierarch
         open_runtime("erlang", small_hierarchy)
     with pytest.raises(ConfigurationError, match="timeout"):
         open_runtime("native", small_hierarchy, timeout=0)
+
+
+def sleeping(seconds: float):
+    """A handler that blocks the thread for ``seconds`` (a user hook stuck in I/O)."""
+
+    def handler(agent, sender, message):
+        time.sleep(seconds)
+
+    return handler
+
+
+def spinning(agent, sender, message):
+    """A handler stuck in a pure-Python loop (bounded, so a broken deadline fails the
+    test rather than hanging it)."""
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        pass
+
+
+@pytest.mark.parametrize("stuck", [sleeping(60), spinning], ids=["blocking", "spinning"])
+def test_a_stuck_handler_is_cut_at_the_timeout_naming_it_and_the_log_is_flushed(
+    runtime_kind, small_hierarchy, tmp_path, stuck
+) -> None:
+    log = tmp_path / "run.jsonl"
+    victim = small_hierarchy.units[2]
+
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, log=log, timeout=0.5) as runtime:
+            agent = runtime.agents[victim]
+            agent.handlers = {**agent.handlers, Request: stuck}
+            with pytest.raises(StepTimeoutError) as caught:
+                await runtime.step(0, 0, synthetic_states(small_hierarchy, 1, 0))
+            with pytest.raises(ProtocolError, match="start a new runtime"):
+                await runtime.step(900, 0, synthetic_states(small_hierarchy, 1, 1))
+            return caught.value
+
+    started = time.monotonic()
+    error = run_on(runtime_kind, scenario())
+    assert time.monotonic() - started < 30  # cut, not waited out (the handler runs 60 s)
+    assert error.silent == (victim,)
+    assert "step at time 0, iteration 0 exceeded its timeout of 0.5 s" in str(error)
+    assert f"agent {victim!r} handling 'request' was running" in str(error)
+    events = read_log(log).events
+    assert any(victim in receivers_of(e) and e.kind == "request" for e in events)
+
+
+def test_a_step_slower_than_its_timeout_fails_even_when_it_would_end(
+    runtime_kind, small_hierarchy
+) -> None:
+    slow = small_hierarchy.units[0]
+
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, timeout=0.2) as runtime:
+            agent = runtime.agents[slow]
+            agent.handlers = {**agent.handlers, Request: sleeping(1.0)}
+            with pytest.raises(StepTimeoutError, match=r"exceeded its timeout of 0\.2 s"):
+                await runtime.step(0, 0, synthetic_states(small_hierarchy, 1, 0))
+
+    run_on(runtime_kind, scenario())
+
+
+def test_the_tiniest_timeout_fires(runtime_kind, small_hierarchy) -> None:
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, timeout=1e-9) as runtime:
+            with pytest.raises(StepTimeoutError, match="timeout of 1e-09 s"):
+                await runtime.step(0, 0, synthetic_states(small_hierarchy, 1, 0))
+
+    run_on(runtime_kind, scenario())

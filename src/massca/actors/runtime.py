@@ -14,6 +14,11 @@ and the step timeout is checked; the log is flushed there too once `FLUSH_EVERY`
 buffered, which bounds the memory of very large steps. A queue that runs dry before the
 coordinator reports is a stalled step: `StepTimeoutError` names the agents that never
 answered, at once.
+
+The step timeout, on both runtimes: on the main thread a hard deadline
+(`massca.actors.deadline`) cuts a handler or hook that runs past it, blocking or not, and
+names the agent and hook; a step that ends after its timeout fails all the same. The log
+is flushed before the error propagates.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ import os
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
+from time import monotonic
+from types import FrameType, MappingProxyType, TracebackType
 from typing import Any, Self
 
 from massca import __version__
@@ -37,6 +43,7 @@ from massca.actors.agents import (
     UnitAgent,
     build_agents,
 )
+from massca.actors.deadline import Site, enforced, mark, shielded
 from massca.actors.gcpause import gc_paused
 from massca.actors.messages import ProtocolCodec, Report, StepStart, config_to_json
 from massca.errors import AgentError, StepTimeoutError
@@ -180,7 +187,16 @@ class Runtime(ABC):
         self._report = None
         with gc_paused(self.pause_gc):
             try:
-                await self._run(StepStart(unit_states))
+                started = monotonic()
+                with enforced(self.timeout, self._step_name):
+                    await self._run(StepStart(unit_states))
+                took = monotonic() - started
+                if took > self.timeout:  # ended, but late (no hard deadline cut it)
+                    raise StepTimeoutError(
+                        f"{self._step_name()} took {took:.3g} s, beyond its timeout of "
+                        f"{self.timeout:g} s",
+                        (),
+                    )
                 if self._report is None:
                     raise self._stalled("ended without a report from the coordinator")
             except MasscaError as error:
@@ -188,7 +204,8 @@ class Runtime(ABC):
                 raise
             finally:
                 if self._log is not None:
-                    self._log.flush()
+                    with shielded():
+                        self._log.flush()
             self.steps += 1
             return self._result()
 
@@ -217,8 +234,12 @@ class Runtime(ABC):
         await self.close()
 
     def _agent_failed(self, agent: str, message: Any, error: Exception) -> AgentError:
-        kind = getattr(message, "kind", type(message).__name__)
-        return AgentError(agent, self._time, self._iteration, f"handling {kind!r}", error)
+        return AgentError(
+            agent, self._time, self._iteration, f"handling {kind_of(message)!r}", error
+        )
+
+    def _step_name(self) -> str:
+        return f"step at time {self._time}, iteration {self._iteration}"
 
     def _stalled(self, why: str) -> StepTimeoutError:
         """A `StepTimeoutError` naming the agents that were asked but never answered."""
@@ -289,8 +310,23 @@ class NativeRuntime(Runtime):
             handled += 1
             if handled % YIELD_EVERY == 0:
                 if self._log is not None and len(self._events) >= FLUSH_EVERY:
-                    self._log.flush()
+                    with shielded():
+                        self._log.flush()
                 await asyncio.sleep(0)
                 if loop.time() > deadline:
                     queue.clear()
                     raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
+
+
+def kind_of(message: Any) -> str:
+    """A message's kind, for errors: its ``kind``, else its class's name."""
+    return str(getattr(message, "kind", type(message).__name__))
+
+
+def _handling(frame: FrameType) -> Site:
+    """Who the native loop's frame was running: the receiver of the current message."""
+    receiver = frame.f_locals["receiver"]
+    return receiver, f"agent {receiver!r} handling {kind_of(frame.f_locals['message'])!r}"
+
+
+mark(NativeRuntime._run, _handling)

@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
+from types import FrameType
 from typing import Any
 
 import mango
 
 from massca.actors import Agent, Runtime
+from massca.actors.deadline import SLACK, Expired, Site, mark
 from massca.actors.messages import Report, StepStart
+from massca.actors.runtime import kind_of
 from massca.log import ENVIRONMENT
 from massca.model import ConfigurationError, ProtocolError
 
@@ -120,8 +123,8 @@ class MangoRuntime(Runtime):
         assert self._loop is not None
         self._done = self._loop.create_future()
         self.send(ENVIRONMENT, self.hierarchy.root, start)
-        try:
-            await asyncio.wait_for(asyncio.shield(self._done), self.timeout)
+        try:  # on the main thread the hard deadline fires first and names who runs
+            await asyncio.wait_for(asyncio.shield(self._done), self.timeout + SLACK)
         except TimeoutError:
             raise self._stalled(f"exceeded its timeout of {self.timeout:g} s") from None
 
@@ -130,13 +133,15 @@ class MangoRuntime(Runtime):
             core.receive(sender, message)
         except Exception as error:
             self._fail(self._agent_failed(core.id, message, error))
+        except Expired as expired:  # the step's deadline cut this handler: fail the step
+            self._fail(expired)
 
     def _finish(self, report: Report) -> None:
         self._report = report
         if self._done is not None and not self._done.done():
             self._done.set_result(None)
 
-    def _fail(self, error: Exception) -> None:
+    def _fail(self, error: BaseException) -> None:
         if self._done is not None and not self._done.done():
             self._done.set_exception(error)
 
@@ -151,3 +156,12 @@ class MangoRuntime(Runtime):
         self._pending.discard(task)
         if not task.cancelled():
             self._check_sent(task, receiver)
+
+
+def _handling(frame: FrameType) -> Site:
+    """Who a mango delivery frame was running: the agent the message was handed to."""
+    agent = frame.f_locals["core"].id
+    return agent, f"agent {agent!r} handling {kind_of(frame.f_locals['message'])!r}"
+
+
+mark(MangoRuntime._deliver, _handling)

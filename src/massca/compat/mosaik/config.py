@@ -53,7 +53,10 @@ KEYS = {
     **dict.fromkeys(HOOKS, "a user hook (see the README)"),
     "runtime": "'native' (default) or 'mango'",
     "log": "path of the event log, or None/False to switch it off (default: off)",
-    "timeout": f"seconds one MAS step may take (default {DEFAULT_TIMEOUT:g})",
+    "timeout": (
+        f"seconds reading one step's inputs, the agents' step and writing the outputs may "
+        f"each take (default {DEFAULT_TIMEOUT:g})"
+    ),
     "tolerance": "MW of imbalance still counted as balanced (default 1e-6)",
     "limits": "{'import_max': MW, 'export_max': MW} of the external grid (default none)",
     "merit_order": "order of 'storage', 'production', 'consumption', 'exchange' (storage "

@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from massca.actors import MODEL_AGGREGATION, Aggregation
+from massca.actors.deadline import mark
 from massca.compat.mosaik.convert import seed_dict, state_from_seed
 from massca.model import (
     ZERO_STATE,
@@ -78,6 +79,7 @@ def hooked_aggregation(hook: Hook, state_dict: Any = None) -> Aggregation:
         )
         return state_from_seed(value, agent, -1, "aggregation_method")
 
+    mark(combine, lambda frame: (frame.f_locals["agent"], "hook aggregation_method"))
     return Aggregation(f"aggregation_method={callable_name(hook)}", combine)
 
 
@@ -113,6 +115,8 @@ def hooked_strategy(
         )
         return _decisions(value, node, children, allow_plans=False)
 
+    mark(between, lambda frame: (coordinator, "hook execute_method"))
+    mark(within, lambda frame: (frame.f_locals["node"], "hook execute_method"))
     return Strategy(CallableBetween(between, label), CallableWithin(within, label))
 
 

@@ -37,6 +37,7 @@ from typing import Any
 import mosaik_api_v3
 import structlog
 
+from massca.actors.deadline import enforced, mark
 from massca.actors.gcpause import gc_paused
 from massca.compat.mosaik.config import MasConfig
 from massca.compat.mosaik.convert import (
@@ -264,7 +265,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         assert self.hierarchy is not None
         self._loop = self._loop.enter(time)
         iteration = self._loop.iteration
-        with gc_paused():  # thousands of short-lived values, no cycles (see gcpause)
+        # The inputs here, the agents' step in the runtime: each within the timeout. A
+        # deadline never spans the yield (mosaik may never resume this generator).
+        with (
+            enforced(self.config.timeout, lambda: f"the inputs at time {time}"),
+            gc_paused(),  # thousands of short-lived values, no cycles (see gcpause)
+        ):
             self._read_inputs(time, iteration, inputs)
         # The last step's result has served get_data and the inputs: let it go before
         # the agents replace its targets, so that they free them, as in `massca bench`.
@@ -285,7 +291,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         return None
 
     def get_data(self, outputs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
-        with gc_paused():  # a dictionary per unit, no cycles (see gcpause)
+        with (
+            enforced(self.config.timeout, lambda: f"the outputs at time {self._loop.time}"),
+            gc_paused(),  # a dictionary per unit, no cycles (see gcpause)
+        ):
             return self._outputs(outputs)
 
     def _outputs(self, outputs: Mapping[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -470,6 +479,17 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 current_time_step=self._loop.time,
                 first_time_step=self._loop.iteration == 0,
             )
+            if not isinstance(value, Mapping):
+                raise AgentError(
+                    eid,
+                    self._loop.time,
+                    max(self._loop.iteration, 0),
+                    "hook output_method",
+                    TypeError(
+                        f"returned {type(value).__name__}: return a mapping of attribute "
+                        "names to values"
+                    ),
+                )
             return dict(value)
         values: dict[str, Any] = {}
         for attr in attrs:
@@ -584,3 +604,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         host, self.host = self.host, None
         if host is not None:
             host.close()
+
+
+mark(
+    MosaikAgents._call_hook,
+    lambda frame: (
+        frame.f_locals["agent"],
+        f"hook {frame.f_locals['hook']} of {frame.f_locals['agent']!r}",
+    ),
+)
