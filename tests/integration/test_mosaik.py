@@ -628,3 +628,61 @@ def test_an_output_hook_that_returns_no_mapping_is_named_with_agent_and_time() -
     unit = entities["agents"][0].eid
     assert f"agent {unit!r} failed in hook output_method at time 0" in text
     assert "returned list: return a mapping of attribute names to values" in text
+
+
+CMD = {"cmd": f"{sys.executable} -m massca.compat.mosaik %(addr)s"}
+
+
+def test_hooks_reach_a_mas_in_another_process_by_name(tmp_path) -> None:
+    log = tmp_path / "mas.jsonl"
+    hook = "tests.integration.remote_hooks:input_method"
+    world, _, _ = world_with(CMD, log=str(log), input_method=hook)
+    world.run(until=STEP, print_progress=False)
+    world.shutdown()
+    first = read_log(log).events[0]  # the environment's step start: the units' states
+    assert first.kind == "step_start"
+    # the hook's fingerprint: a band that is its reading (min = max = current)
+    assert first.body["states"]["Agent_5"]["production"] == [5.0, 5.0, 5.0]
+    assert first.body["states"]["Agent_6"]["consumption"] == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("hook", "said"),
+    [
+        ("tests.integration.remote_hooks:nothing", "cannot import it (AttributeError"),
+        ("no_such_module:f", "cannot import it (ModuleNotFoundError"),
+        ("tests.integration.remote_hooks", "must be a function or 'module:function', got str"),
+        (42, "must be a function or 'module:function', got int"),
+    ],
+)
+def test_a_hook_name_that_does_not_import_is_one_clear_error(hook, said) -> None:
+    world = mosaik.World({"MAS": LOCAL})
+    try:
+        with pytest.raises(Exception) as caught:  # noqa: PT011 - mosaik re-raises as it likes
+            world.start("MAS", step_size=STEP, input_method=hook)
+    finally:
+        world.shutdown()
+    assert "input_method" in error_text(caught.value)
+    assert said in error_text(caught.value)
+
+
+def test_a_function_hook_under_the_cmd_starter_is_one_line_from_the_mas() -> None:
+    import subprocess
+
+    script = (  # as a user's script goes: mosaik's TypeError ends it, the MAS sees EOF
+        "import sys, mosaik\n"
+        "cmd = sys.executable + ' -m massca.compat.mosaik %(addr)s'\n"
+        "world = mosaik.World({'MAS': {'cmd': cmd}})\n"
+        "world.start('MAS', step_size=900, input_method=lambda **kw: None)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    lines = [line for line in done.stderr.splitlines() if line.startswith("massca:")]
+    assert lines == [
+        "massca: mosaik closed the connection before sending the MAS its configuration. "
+        "With the 'cmd' starter MAS_CONFIG goes to this process as JSON, which cannot hold "
+        "a Python function: give each hook as 'package.module:function', or use the "
+        "in-process starter {'python': 'massca.compat.mosaik:MosaikAgents'}"
+    ]
+    assert "Traceback" not in done.stderr.split("massca:")[-1]  # the MAS's own: one line

@@ -7,6 +7,7 @@ what the hooks do (`hooks`) or how a step runs (`simulator`).
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -112,10 +113,9 @@ class MasConfig:
             value = values.pop(hook, None)
             if value is None:
                 continue
-            if callable(value):
-                hooks[hook] = value
-            else:
-                problems.append(f"{hook} must be a function, got {type(value).__name__}")
+            function = _function(hook, value, problems)
+            if function is not None:
+                hooks[hook] = function
         config = {}
         _int(values, "step_size", 1, problems, config)
         _int(values, "verbose", 0, problems, config, high=2)
@@ -150,6 +150,29 @@ class MasConfig:
             raise ConfigurationError("MAS configuration: " + "; ".join(problems))
         assert step is not None
         return cls(hooks=hooks, step=step, **config)
+
+
+def _function(key: str, value: Any, problems: list[str]) -> Callable[..., Any] | None:
+    """The function ``value`` is or names (``'package.module:function'``, imported here:
+    how a hook reaches a MAS in another process, which mosaik's JSON cannot send a
+    function to), or None with the problem noted."""
+    if callable(value):
+        return value  # type: ignore[no-any-return]
+    if not isinstance(value, str) or value.count(":") != 1:
+        problems.append(
+            f"{key} must be a function or 'module:function', got {type(value).__name__}"
+        )
+        return None
+    module, name = value.split(":")
+    try:
+        function = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError) as error:
+        problems.append(f"{key} = {value!r}: cannot import it ({type(error).__name__}: {error})")
+        return None
+    if not callable(function):
+        problems.append(f"{key} = {value!r}: names a {type(function).__name__}, not a function")
+        return None
+    return function  # type: ignore[no-any-return]
 
 
 def _int(
@@ -187,10 +210,17 @@ def _strategy(
         if key not in values:
             continue
         value = values[key]
-        if callable(value) or value in names:
+        if value in names:
             out[key] = value
+        elif callable(value) or (isinstance(value, str) and ":" in value):
+            function = _function(key, value, problems)
+            if function is not None:
+                out[key] = function
         else:
-            problems.append(f"{key} = {value!r}: choose one of {', '.join(names)} or a function")
+            problems.append(
+                f"{key} = {value!r}: choose one of {', '.join(names)}, a function or "
+                "'module:function'"
+            )
     if "costs" in values:
         costs = values["costs"]
         if out.get("between_cells", "cellular") != "optimal":

@@ -161,6 +161,11 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._storage: set[str] = set()  # storage units
         self._hours = 0.25  # a step's length in hours, for batteries' bands
 
+    @property
+    def initialised(self) -> bool:
+        """Whether mosaik has called `init` (given the MAS its configuration)."""
+        return bool(self.sid)
+
     # -- mosaik API --------------------------------------------------------------------
 
     def init(self, sid: str, time_resolution: float = 1.0, **params: Any) -> dict[str, Any]:
