@@ -686,3 +686,57 @@ def test_a_function_hook_under_the_cmd_starter_is_one_line_from_the_mas() -> Non
         "in-process starter {'python': 'massca.compat.mosaik:MosaikAgents'}"
     ]
     assert "Traceback" not in done.stderr.split("massca:")[-1]  # the MAS's own: one line
+
+
+def test_a_child_under_a_unit_agent_is_refused_at_create() -> None:
+    world = mosaik.World({"MAS": LOCAL})
+    massim = world.start("MAS", step_size=STEP)
+    massim.MosaikAgents()
+    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    unit = massim.MosaikAgents.create(num=1, controller=cell.eid, unit="production")[0]
+    try:
+        with pytest.raises(Exception) as caught:  # noqa: PT011
+            massim.MosaikAgents.create(num=1, controller=unit.eid)
+    finally:
+        world.shutdown()
+    assert f"controller {unit.eid!r} was created as a unit agent" in error_text(caught.value)
+
+
+def test_a_unit_agent_that_got_children_after_its_connection_is_named() -> None:
+    world, unitsim, entities = world_with(LOCAL)
+    massim, cell = entities["massim"], entities["cells"][0]
+    measured = massim.MosaikAgents.create(num=1, controller=cell.eid)[0]  # its band inferred
+    world.connect(unitsim.Unit(profile=[1.0]), measured, ("P[MW]", "current"))
+    child = massim.MosaikAgents.create(num=1, controller=measured.eid)[0]  # now a controller
+    world.connect(unitsim.Unit(profile=[2.0]), child, ("P[MW]", "current"))
+    text = error_text(run_failing(world, STEP))
+    assert f"{measured.eid!r} receive(s) 'current' but have children" in text
+
+
+def test_an_execute_hook_returning_a_nan_plan_is_refused_naming_the_hook() -> None:
+    from massca.model import CellPlan
+
+    def execute_method(aeid, instruction, requested_states, **kwargs):
+        if instruction is None:
+            return {cell: CellPlan(0.0, 0.0, 0.0, 0.0, math.nan) for cell in requested_states}
+        return dict(requested_states)
+
+    world, _, _ = world_with(LOCAL, execute_method=execute_method)
+    text = error_text(run_failing(world, STEP))
+    assert "agent 'MosaikAgent' failed" in text
+    assert "a cell plan needs finite numbers of MW" in text
+
+
+def test_units_beyond_max_mw_are_refused_naming_the_unit() -> None:
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    massim = world.start("MAS", step_size=STEP)
+    unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    for _ in range(2):
+        agent = massim.MosaikAgents.create(num=1, controller=cell.eid, unit="production")[0]
+        unit = unitsim.Unit(profile=[1.7e308], band=(0.0, 1.0))
+        world.connect(unit, agent, ("P[MW]", "current"))
+    text = error_text(run_failing(world, STEP))
+    assert "unit agent 'Agent_2' at time 0" in text
+    assert "beyond 1e+12 MW" in text

@@ -3,6 +3,7 @@
 import massca.model
 
 EXPECTED = {
+    "MAX_MW",
     "DEFAULT_MERIT_ORDER",
     "ZERO_BAND",
     "Band",

@@ -24,6 +24,8 @@ def test_a_state_reports_its_balance_as_production_minus_consumption() -> None:
         ((0.0, 1.0, 1.5), "current = 1.5 lies outside"),
         ((0.0, "1", 0.5), "max must be a number of MW, got str"),
         ((0.0, True, 0.5), "max must be a number of MW, got bool"),
+        ((0.0, 1.7e308, 0.5), "max = 1.7e+308: beyond 1e+12 MW (`MAX_MW`)"),
+        ((0.0, 2e12, 2e12), "max = 2000000000000.0: beyond 1e+12 MW"),
     ],
 )
 def test_invalid_bands_raise_naming_field_and_value(band, phrase) -> None:
@@ -48,3 +50,12 @@ def test_a_state_rejects_parts_that_are_not_bands() -> None:
 def test_a_triple_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(InvalidStateError, match="consumption must be a"):
         State.of(consumption=(0.0, 1.0))  # type: ignore[arg-type]
+
+
+def test_the_largest_band_is_max_mw_and_its_sums_stay_finite() -> None:
+    from massca.model import MAX_MW, aggregate
+
+    big = State.of(production=(0.0, MAX_MW, MAX_MW))
+    assert aggregate([big] * 1000).production.current == 1000 * MAX_MW
+    with pytest.raises(InvalidStateError, match=r"storage\.min = -2000000000000\.0: beyond"):
+        State.of(storage=(-2 * MAX_MW, 0.0, 0.0))

@@ -233,3 +233,9 @@ def test_bad_merit_levels_and_interfaces_are_refused() -> None:
         MeritWithin({"a": math.nan})
     with pytest.raises(ConfigurationError, match="give ExchangeLimits per cell id"):
         StepConfig(interfaces={"cell-0": (1.0, 2.0)})
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, "1"])
+def test_a_cell_plan_with_no_finite_number_is_refused(bad) -> None:
+    with pytest.raises(ConfigurationError, match="a cell plan needs finite numbers of MW"):
+        CellPlan(0.0, 0.0, 0.0, 0.0, bad)

@@ -78,7 +78,15 @@ from massca.model.redispatch import (
     plan,
 )
 from massca.model.settlement import Settled, settle
-from massca.model.state import ZERO_BAND, ZERO_FLEXIBILITY, ZERO_STATE, Band, Flexibility, State
+from massca.model.state import (
+    MAX_MW,
+    ZERO_BAND,
+    ZERO_FLEXIBILITY,
+    ZERO_STATE,
+    Band,
+    Flexibility,
+    State,
+)
 from massca.model.step import StepResult, reference_step
 from massca.model.storage import Storage, charged, storage_band
 from massca.model.strategy import (
@@ -110,6 +118,7 @@ __all__ = [
     "DEFAULT_MERIT_ORDER",
     "DEFAULT_TOLERANCE",
     "GLOBAL",
+    "MAX_MW",
     "NO_CHANGE",
     "NO_SHARE",
     "OPTIMAL",

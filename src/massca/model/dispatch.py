@@ -80,6 +80,27 @@ class CellPlan:
     order: Order | None = None
     storage_delta: float = 0.0
 
+    def __post_init__(self) -> None:
+        # One sum checks all six: it is finite iff each is (or the sum overflows, which
+        # only absurd values do), and it fails for anything that is not a number.
+        try:
+            total = (
+                self.production_delta
+                + self.consumption_delta
+                + self.exchange
+                + self.grid
+                + self.unresolved
+                + self.storage_delta
+            )
+            finite = math.isfinite(total)
+        except TypeError:
+            finite = False
+        if not finite:
+            raise ConfigurationError(
+                f"a cell plan needs finite numbers of MW, got {self!r}: "
+                "a decision with NaN or infinity would be logged as null"
+            )
+
     @property
     def cell_order(self) -> Order:
         """The order the cell's controller receives."""

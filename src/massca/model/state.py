@@ -20,9 +20,20 @@ from dataclasses import dataclass
 from massca.errors import InvalidStateError
 from massca.model.validation import is_real
 
-__all__ = ["ZERO_BAND", "ZERO_FLEXIBILITY", "ZERO_STATE", "Band", "Flexibility", "State"]
+__all__ = [
+    "MAX_MW",
+    "ZERO_BAND",
+    "ZERO_FLEXIBILITY",
+    "ZERO_STATE",
+    "Band",
+    "Flexibility",
+    "State",
+]
 
-_INF = math.inf
+MAX_MW = 1e12
+"""The largest magnitude a band holds, in MW: some 10^5 times the world's generating
+capacity. Bigger numbers are mix-ups (W for MW) or garbage, and near the float's limit
+(1.8e308) they would overflow the sums of aggregation."""
 _new = object.__new__
 
 
@@ -43,6 +54,10 @@ def _check_band(low: float, high: float, current: float, prefix: str, signed: bo
             )
         if not math.isfinite(value):
             raise InvalidStateError(f"{prefix}{field} = {value!r}: must be a finite number of MW")
+        if abs(value) > MAX_MW:
+            raise InvalidStateError(
+                f"{prefix}{field} = {value!r}: beyond {MAX_MW:g} MW (`MAX_MW`); is the value in MW?"
+            )
         if value < 0 and not signed:
             raise InvalidStateError(
                 f"{prefix}{field} = {value!r}: must be >= 0 (magnitudes in MW; put a load's "
@@ -59,7 +74,8 @@ def _check_band(low: float, high: float, current: float, prefix: str, signed: bo
 
 @dataclass(frozen=True, slots=True, init=False)
 class Band:
-    """A band ``min <= current <= max`` of active power in MW, all finite, of any sign.
+    """A band ``min <= current <= max`` of active power in MW, of any sign, each value
+    finite and at most `MAX_MW` in magnitude.
 
     ``current`` is the present operating point (the measurement); ``min`` and ``max``
     bound where a redispatch may move it. A state's storage is a `Band` (+ discharging,
@@ -74,12 +90,12 @@ class Band:
     current: float
 
     def __init__(self, min: float, max: float, current: float) -> None:
-        # Fast path: three floats in order, both bounds finite (so all are; NaN fails <=).
+        # Fast path: three floats in order within ±MAX_MW (NaN fails every <=).
         if not (
             type(min) is float
             and type(max) is float
             and type(current) is float
-            and -_INF < min <= current <= max < _INF
+            and -MAX_MW <= min <= current <= max <= MAX_MW
         ):
             _check_band(min, max, current, "", signed=True)
             min, max, current = float(min), float(max), float(current)
@@ -104,12 +120,12 @@ class Flexibility(Band):
     consumption; see `Band` for the rest of the contract)."""
 
     def __init__(self, min: float, max: float, current: float) -> None:
-        # Fast path: three floats in order, max finite (so all are; NaN fails every <=).
+        # Fast path: three floats in order, max at most MAX_MW (NaN fails every <=).
         if not (
             type(min) is float
             and type(max) is float
             and type(current) is float
-            and 0.0 <= min <= current <= max < _INF
+            and 0.0 <= min <= current <= max <= MAX_MW
         ):
             _check_band(min, max, current, "")
             # ints, numpy floats and other float subclasses become plain floats

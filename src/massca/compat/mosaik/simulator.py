@@ -159,6 +159,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._unbanded: set[str] = set()
         self._params: dict[str, dict[str, float]] = {}
         self._storage: set[str] = set()  # storage units
+        self._inputs_checked = False
         self._hours = 0.25  # a step's length in hours, for batteries' bands
 
     @property
@@ -359,6 +360,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 f"controller {controller!r} is unknown: create it before its children "
                 f"(known: {known})"
             )
+        entity = self._entities[eid]
+        if entity.band is not None or entity.params:
+            raise ConfigurationError(
+                f"controller {controller!r} was created as a unit agent (with unit, min or "
+                "max): a unit agent has no children, and one with children would "
+                "stop being a unit; create them under a cell or controller"
+            )
         return eid
 
     def _build_hierarchy(self) -> Hierarchy:
@@ -403,6 +411,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self, time: int, iteration: int, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]
     ) -> None:
         assert self.hierarchy is not None
+        if not self._inputs_checked:  # connections are fixed once the simulation runs
+            self._check_measured_agents(inputs)
+            self._inputs_checked = True
         coordinator = inputs.get(COORDINATOR_EID, {})
         readings = [
             v
@@ -439,6 +450,22 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             raise ConfigurationError(
                 f"time {time}: {len(missing)} unit agent(s) have had no 'current' input yet: "
                 f"{shown}; connect each unit's power to its agent's 'current'"
+            )
+
+    def _check_measured_agents(self, inputs: Mapping[str, Mapping[str, Any]]) -> None:
+        """Refuse a cell or controller that is fed a unit's power: having children made it
+        a controller, so its unit would silently drop out of the MAS."""
+        assert self.hierarchy is not None
+        kinds = self.hierarchy.kinds
+        fed = sorted(
+            eid
+            for eid, data in inputs.items()
+            if "current" in data and kinds.get(eid) in (NodeKind.CELL, NodeKind.CONTROLLER)
+        )
+        if fed:
+            raise ConfigurationError(
+                f"{', '.join(map(repr, fed))} receive(s) 'current' but have children (cells or "
+                "controllers): connect a unit's power to a unit agent without children"
             )
 
     def _convert(self, time: int, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
