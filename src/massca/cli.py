@@ -18,7 +18,7 @@ import orjson
 
 from massca import __version__
 from massca.entry import EXIT_INTERRUPTED
-from massca.errors import ConfigurationError, LogFormatError
+from massca.errors import ConfigurationError, LogFormatError, MasscaError
 from massca.log import Event, LogContents, ReplayReport
 from massca.log.events import receivers_of
 from massca.model.strategy import BETWEEN_CELLS, WITHIN_CELL
@@ -27,6 +27,7 @@ __all__ = ["main"]
 
 EXIT_DIVERGED = 1
 EXIT_USAGE = 2
+EXIT_FAILED = 1
 
 
 class _Parser(argparse.ArgumentParser):
@@ -66,6 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, LogFormatError) as error:
         print(f"massca: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except MasscaError as error:  # the agents failed (a timeout, a handler that raised)
+        print(f"massca: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except BrokenPipeError:  # the reader of our output went away (e.g. `| head`)
         sys.stderr.close()
         return 0
@@ -224,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
             f"  {_where_it_stopped(out)}",
             file=sys.stderr,
         )
-        return 1
+        return EXIT_FAILED
     if not args.no_plots:
         from massca.scenario.report import plot_run
 

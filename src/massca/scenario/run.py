@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import json
 import statistics
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -65,7 +66,11 @@ def run_scenario(
 ) -> RunSummary:
     """Run ``config`` into the folder ``out``, which the run holds for itself (see
     `massca.scenario.folder.claimed`: an earlier run in it is refused unless
-    ``overwrite``); see the module docstring."""
+    ``overwrite``); see the module docstring. A world too big for the memory left is
+    refused before the folder is touched."""
+    from massca.scenario.world import check_size
+
+    check_size(config)
     with claimed(out, overwrite):
         return _run(config, out, progress)
 
@@ -79,7 +84,7 @@ def _run(config: ScenarioConfig, out: Path, progress: bool) -> RunSummary:
         try:
             from massca.scenario.world import build_world
 
-            built = build_world(config, out)
+            built = build_world(config, out, _stderr if progress else None)
         except Exception as error:
             if requests.reason is None:
                 raise
@@ -228,3 +233,7 @@ def _json(summary: RunSummary) -> dict[str, object]:
         "stopped": summary.stopped,
         "log": None if summary.log_path is None else str(summary.log_path),
     }
+
+
+def _stderr(text: str) -> None:
+    print(f"massca run: {text}", file=sys.stderr, flush=True)
