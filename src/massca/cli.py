@@ -536,6 +536,12 @@ def _replay(args: argparse.Namespace) -> int:
             f"--agent {args.agent!r}: no such agent in {args.log} (its agents: {known} ...)"
         )
     _print_summary(args.log, contents, report)
+    if args.step is not None and not any(e.time == args.step for e in contents.events):
+        times = sorted({e.time for e in contents.events})
+        shown = ", ".join(map(str, times[:6])) + (" ..." if len(times) > 6 else "")
+        raise ConfigurationError(
+            f"--step {args.step}: no step at that time in {args.log} (its steps: {shown or 'none'})"
+        )
     if args.agent is not None or args.step is not None:
         _print_events(contents.events, args.agent, args.step, args.limit)
     if report.divergence is not None:

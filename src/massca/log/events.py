@@ -126,5 +126,7 @@ class LogHeader:
             if not isinstance(config, dict):
                 raise TypeError("config is not an object")
             return cls(str(data["massca"]), Hierarchy(nodes), config)
-        except (KeyError, TypeError, ValueError) as error:
+        except KeyError as error:
+            raise LogFormatError(f"{where}: malformed header: no {error} field") from error
+        except (TypeError, ValueError) as error:
             raise LogFormatError(f"{where}: malformed header: {error}") from error

@@ -18,6 +18,21 @@ from massca.log.events import Event, LogHeader
 __all__ = ["LogContents", "read_log"]
 
 _FIELDS = ("seq", "time", "iteration", "sender", "receiver", "kind", "body")
+_FIELD_SET = frozenset(_FIELDS)
+
+
+def _misfit(data: object) -> str:
+    """How a parsed line differs from an event object."""
+    if type(data) is not dict:
+        return f"a JSON {type(data).__name__}, not an object with {', '.join(_FIELDS)}"
+    missing = [f for f in _FIELDS if f not in data]
+    unknown = sorted(set(data) - _FIELD_SET)
+    parts = []
+    if missing:
+        parts.append(f"missing field(s) {', '.join(missing)}")
+    if unknown:
+        parts.append(f"unknown field(s) {', '.join(unknown)}")
+    return "; ".join(parts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +71,15 @@ def read_log(path: str | os.PathLike[str]) -> LogContents:
     for number, line in enumerate(lines[1:], start=2):
         try:
             data = orjson.loads(line)
-            if isinstance(data["receiver"], list):
-                data["receiver"] = tuple(data["receiver"])
-            event = Event(*(data[f] for f in _FIELDS))
-        except (orjson.JSONDecodeError, KeyError, TypeError) as error:
+        except orjson.JSONDecodeError as error:
             if number == last and not complete:
                 return LogContents(header, tuple(events), torn_line=number)
             raise LogFormatError(
                 f"{where}: line {number} is not a massca event: {error}"
             ) from error
-        events.append(event)
+        if type(data) is not dict or data.keys() != _FIELD_SET:
+            raise LogFormatError(f"{where}: line {number} is not a massca event: {_misfit(data)}")
+        if type(data["receiver"]) is list:
+            data["receiver"] = tuple(data["receiver"])
+        events.append(Event(*(data[f] for f in _FIELDS)))
     return LogContents(header, tuple(events))

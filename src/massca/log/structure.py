@@ -9,6 +9,8 @@ The rules; the first event that breaks one raises `LogFormatError` naming its li
 * types: ``seq``, ``time`` and ``iteration`` are whole numbers (not booleans), ``time``
   and ``iteration`` ``>= 0``; ``sender`` and ``kind`` are non-empty strings; ``receiver``
   is a non-empty string or a non-empty list of them;
+* names: the sender and every receiver are agents of the header's hierarchy or the
+  environment;
 * sequence: ``seq`` starts at 1 and rises by exactly one per event, so no event is
   missing, repeated or moved;
 * steps: a step (one ``time`` and ``iteration``) opens with the environment's
@@ -38,6 +40,7 @@ def check_structure(contents: LogContents, where: str = "log") -> None:
     the module docstring; ``where`` names the log in the message."""
     open_step: tuple[int, int] | None = None
     last: tuple[int, int] | None = None  # the last step that opened
+    names = {*contents.header.hierarchy.kinds, ENVIRONMENT}
     for index, event in enumerate(contents.events):
         line = index + 2
 
@@ -45,6 +48,7 @@ def check_structure(contents: LogContents, where: str = "log") -> None:
             return LogFormatError(f"{where}: line {line} breaks the log's structure: {rule}")
 
         _check_types(event, fail)
+        _check_names(event, names, fail)
         if event.seq != FIRST_SEQ + index:
             expected = FIRST_SEQ + index
             raise fail(
@@ -98,3 +102,11 @@ def _check_order(last: tuple[int, int] | None, step: tuple[int, int], fail: Fail
             f"step {step} after step {last}: iterations of a time rise by one, expected "
             f"iteration {last[1] + 1}"
         )
+
+
+def _check_names(event: Event, names: set[str], fail: Fail) -> None:
+    """Sender and receivers are agents of the header's hierarchy, or the environment."""
+    receivers = (event.receiver,) if type(event.receiver) is str else event.receiver
+    strangers = [n for n in (event.sender, *receivers) if n not in names]
+    if strangers:
+        raise fail(f"{', '.join(map(repr, strangers))} is no agent of the log's hierarchy")

@@ -95,13 +95,15 @@ class MasConfig:
         """Validate ``params``; one `ConfigurationError` lists every problem."""
         problems: list[str] = []
         values: dict[str, Any] = {}
+        given: dict[str, str] = {}  # the key each setting was given by
         for key, value in params.items():
             canonical = ALIASES.get(key, key)
             if canonical not in KEYS:
                 continue
             if canonical in values:
-                problems.append(f"{key!r} and {canonical!r} are the same setting: give one")
+                problems.append(f"{given[canonical]!r} and {key!r} are the same setting: give one")
             values[canonical] = value
+            given[canonical] = key
         unknown = sorted(k for k in params if ALIASES.get(k, k) not in KEYS)
         if unknown:
             valid = ", ".join(sorted(KEYS))
