@@ -44,3 +44,16 @@ def test_bench_times_optimal_and_its_decision(capsys) -> None:
     result = json.loads(capsys.readouterr().out)
     assert result["strategy"] == "optimal/merit"
     assert result["decision_median_ms"] > 0  # measured, not asserted on: no timing tests
+
+
+def test_the_command_lines_length_beats_the_config_files_either_way(tmp_path) -> None:
+    from massca.cli import _scenario_config, build_parser
+
+    until = tmp_path / "until.toml"
+    until.write_text("until = 1800\n")
+    days = tmp_path / "days.toml"
+    days.write_text("days = 2\n")
+    parse = build_parser().parse_args
+    assert _scenario_config(parse(["run", "--config", str(until), "--days", "0.1"])).seconds == 8640
+    assert _scenario_config(parse(["run", "--config", str(days), "--until", "900"])).seconds == 900
+    assert _scenario_config(parse(["run", "--config", str(until)])).seconds == 1800
