@@ -17,6 +17,7 @@ from massca.compat.mosaik.hooks import hooked_aggregation, hooked_strategy
 from massca.errors import LogFormatError
 from massca.log import read_log
 from massca.model import Flexibility, State, Strategy, reference_step
+from tests.integration.remote_hooks import input_method as measured_as_band
 
 UNITS = "tests.integration.unitsim:UnitSim"
 STEP = 900
@@ -250,12 +251,7 @@ def test_a_failing_hook_names_hook_agent_and_time_and_the_log_is_flushed(tmp_pat
     def input_method(aeid, input_data, current_time, **kwargs):
         if current_time == STEP and aeid == generator:
             raise ValueError("sensor offline")
-        value = sum(abs(v) for v in input_data["current"].values())
-        band = {"min": value, "max": value, "current": value}
-        zero = {"min": 0.0, "max": 0.0, "current": 0.0}
-        if aeid == generator:
-            return {"production": band, "consumption": zero}
-        return {"production": zero, "consumption": band}
+        return measured_as_band(aeid=aeid, input_data=input_data, current_time=current_time)
 
     world, _, entities = world_with(LOCAL, log=str(log), input_method=input_method)
     assert entities["agents"][0].eid == generator
@@ -576,12 +572,7 @@ def test_a_blocking_input_hook_is_cut_at_the_timeout_naming_hook_agent_and_time(
     def input_method(aeid, input_data, current_time, **kwargs):
         if current_time == STEP and aeid == generator:
             time.sleep(60)  # a sensor read that never returns
-        value = sum(abs(v) for v in input_data["current"].values())
-        band = {"min": value, "max": value, "current": value}
-        zero = {"min": 0.0, "max": 0.0, "current": 0.0}
-        if aeid == generator:
-            return {"production": band, "consumption": zero}
-        return {"production": zero, "consumption": band}
+        return measured_as_band(aeid=aeid, input_data=input_data, current_time=current_time)
 
     world, _, _ = world_with(LOCAL, log=str(log), input_method=input_method, timeout=0.5)
     started = time.monotonic()
