@@ -94,6 +94,8 @@ class _Alarm:
 
 
 def _handle(signum: int, frame: FrameType | None) -> None:
+    if not _Alarm.armed:  # a late signal of a deadline that has ended
+        return
     agents, where = running(frame)
     if not where or _Alarm.shielded:
         signal.setitimer(signal.ITIMER_REAL, RETRY)
@@ -126,10 +128,11 @@ def enforced(seconds: float, what: Callable[[], str]) -> Iterator[None]:
             expired.agents,
         ) from None
     finally:
-        if arm:
+        if arm:  # ignore first: a timer the handler re-armed must not kill the process
+            _Alarm.armed = False
+            signal.signal(signal.SIGALRM, signal.SIG_IGN)
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, signal.SIG_DFL)
-            _Alarm.armed = False
 
 
 @contextmanager
