@@ -59,7 +59,7 @@ and both before a dispatchable unit is turned down; commercial and industrial lo
 shift before residential ones."""
 
 SIM_CONFIG = {
-    "Grid": {"python": "mosaik_components.pandapower:Simulator"},
+    "Grid": {"python": "massca.scenario.gridsim:RecyclingGrid"},
     "Units": {"python": "massca.scenario.units:UnitSimulator"},
     "Batteries": {"python": "massca.scenario.batteries:BatterySimulator"},
     "MAS": {"python": "massca.compat.mosaik:MosaikAgents"},
