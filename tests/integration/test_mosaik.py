@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import math
 import sys
 import time
@@ -608,6 +609,7 @@ def test_a_blocking_aggregation_hook_is_cut_naming_the_agent_on_both_runtimes(ru
     assert "step at time 0, iteration 0 exceeded its timeout of 0.5 s" in text
     assert "hook aggregation_method" in text
     assert f"agent {stuck!r} handling 'answer'" in text
+    assert gc.isenabled()  # an abandoned step leaves the collector as it found it
 
 
 def test_an_output_hook_that_returns_no_mapping_is_named_with_agent_and_time() -> None:

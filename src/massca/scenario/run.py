@@ -24,6 +24,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from massca.actors.gcpause import frozen
 from massca.interrupts import stop_requests
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.folder import claimed, write_atomic
@@ -98,7 +99,8 @@ def _run(config: ScenarioConfig, out: Path, progress: bool) -> RunSummary:
                     "ignore",
                     message=r".*ExternalGrid-0 did not produce output on its persistent",
                 )
-                built.world.run(until=config.seconds, print_progress=progress)
+                with frozen():  # the built world is never scanned by the collector
+                    built.world.run(until=config.seconds, print_progress=progress)
             stopped = requests.reason  # mosaik returns when an interrupt hits its scheduler
         except KeyboardInterrupt as stop:  # Ctrl-C or SIGTERM
             stopped = requests.of(stop)

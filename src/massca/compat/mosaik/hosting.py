@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import sys
 import threading
 from collections.abc import Coroutine, Mapping
@@ -85,6 +86,7 @@ class OwnThread(Hosting):
         )
         waiting = asyncio.wrap_future(future)
         timeout = self.runtime.timeout
+        collecting = gc.isenabled()  # the step pauses the collector for the whole process
         try:  # the runtime's own timeout fires first, unless its thread is stuck
             return await asyncio.wait_for(asyncio.shield(waiting), timeout + 2 * SLACK)
         except TimeoutError:
@@ -93,6 +95,8 @@ class OwnThread(Hosting):
                 with contextlib.suppress(TimeoutError):
                     return await asyncio.wait_for(waiting, SLACK)
             self._stuck = True
+            if collecting:  # the abandoned step will not restore it: restore it here
+                gc.enable()
             raise StepTimeoutError(
                 f"step at time {time}, iteration {iteration} exceeded its timeout of "
                 f"{timeout:g} s: {where or 'the runtime thread'} was running",
