@@ -17,8 +17,8 @@ from typing import Any, NoReturn
 import orjson
 
 from massca import __version__
-from massca.entry import EXIT_INTERRUPTED
 from massca.errors import ConfigurationError, LogFormatError, MasscaError
+from massca.interrupts import EXIT_INTERRUPTED, stop_requests
 from massca.log import Event, LogContents, ReplayReport
 from massca.log.events import receivers_of
 from massca.model.strategy import BETWEEN_CELLS, WITHIN_CELL
@@ -55,7 +55,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
+    """Run the command line; returns the process exit code.
+
+    Ctrl-C and SIGTERM (`massca.interrupts`) end any command in one line and exit code
+    130, while its heavy modules load too; a run keeps its completed steps first."""
+    with stop_requests() as requests:
+        try:
+            return _command(argv)
+        except KeyboardInterrupt as stop:
+            print(f"massca: {requests.of(stop)}", file=sys.stderr)
+            return EXIT_INTERRUPTED
+
+
+def _say(command: str) -> Callable[[str], None]:
+    """A reporter that prints ``command: text`` on stderr at once."""
+
+    def say(text: str) -> None:
+        print(f"{command}: {text}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _command(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -219,7 +240,13 @@ def _run(args: argparse.Namespace) -> int:
             flush=True,
         )
     try:
-        summary = run_scenario(config, out, progress=not args.quiet, overwrite=args.overwrite)
+        summary = run_scenario(
+            config,
+            out,
+            progress=not args.quiet,
+            overwrite=args.overwrite,
+            report=None if args.quiet else _say("massca run"),
+        )
     except Exception as error:
         if isinstance(error, ConfigurationError):
             raise
@@ -618,6 +645,4 @@ def _focus(body: Any, agent: str | None) -> Any:
 
 
 if __name__ == "__main__":
-    from massca.entry import guarded
-
-    sys.exit(guarded(main, None))
+    sys.exit(main())

@@ -2,7 +2,7 @@
 kept.
 
 Belongs here: `Terminated` and `stop_requests`. Not here: what a command does when it is
-stopped (`massca.scenario.run` keeps the completed steps; `massca.entry` prints one line).
+stopped (`massca.scenario.run` keeps the completed steps; `massca.cli` prints one line).
 
 Why keep the reason apart from the exception: libraries lose it. mosaik catches a
 `KeyboardInterrupt` that lands inside its scheduler, logs "Simulation canceled" and
@@ -20,8 +20,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["INTERRUPTED", "TERMINATED", "StopRequests", "Terminated", "stop_requests"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "INTERRUPTED",
+    "TERMINATED",
+    "StopRequests",
+    "Terminated",
+    "stop_requests",
+]
 
+EXIT_INTERRUPTED = 130
+"""The exit code of a command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells say)."""
 INTERRUPTED = "interrupted (Ctrl-C)"
 TERMINATED = "terminated (SIGTERM)"
 

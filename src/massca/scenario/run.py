@@ -18,9 +18,9 @@ import asyncio
 import contextlib
 import json
 import statistics
-import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,20 +63,27 @@ class RunSummary:
 
 
 def run_scenario(
-    config: ScenarioConfig, out: Path, progress: bool = True, overwrite: bool = False
+    config: ScenarioConfig,
+    out: Path,
+    progress: bool = True,
+    overwrite: bool = False,
+    report: Callable[[str], None] | None = None,
 ) -> RunSummary:
     """Run ``config`` into the folder ``out``, which the run holds for itself (see
     `massca.scenario.folder.claimed`: an earlier run in it is refused unless
     ``overwrite``); see the module docstring. A world too big for the memory left is
-    refused before the folder is touched."""
+    refused before the folder is touched. ``progress``: mosaik's progress bar;
+    ``report``, if given, hears how building a large world goes."""
     from massca.scenario.world import check_size
 
     check_size(config)
     with claimed(out, overwrite):
-        return _run(config, out, progress)
+        return _run(config, out, progress, report)
 
 
-def _run(config: ScenarioConfig, out: Path, progress: bool) -> RunSummary:
+def _run(
+    config: ScenarioConfig, out: Path, progress: bool, report: Callable[[str], None] | None
+) -> RunSummary:
     started = time.perf_counter()
     write_atomic(out / "config.json", json.dumps(config.to_json(), indent=2) + "\n")
     _quiet_libraries()
@@ -85,7 +92,7 @@ def _run(config: ScenarioConfig, out: Path, progress: bool) -> RunSummary:
         try:
             from massca.scenario.world import build_world
 
-            built = build_world(config, out, _stderr if progress else None)
+            built = build_world(config, out, report)
         except Exception as error:
             if requests.reason is None:
                 raise
@@ -235,7 +242,3 @@ def _json(summary: RunSummary) -> dict[str, object]:
         "stopped": summary.stopped,
         "log": None if summary.log_path is None else str(summary.log_path),
     }
-
-
-def _stderr(text: str) -> None:
-    print(f"massca run: {text}", file=sys.stderr, flush=True)

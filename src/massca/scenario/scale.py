@@ -20,8 +20,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from massca.entry import EXIT_INTERRUPTED
-from massca.interrupts import stop_requests
+from massca.interrupts import EXIT_INTERRUPTED, stop_requests
 from massca.model import ConfigurationError
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.folder import claimed
