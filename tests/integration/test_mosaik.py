@@ -183,6 +183,16 @@ def test_the_mango_runtime_drives_the_same_scenario(tmp_path) -> None:
     assert reports["native"] == reports["mango"]
 
 
+def one_cell_world():
+    """A world with the MAS (its coordinator and one cell) and the unit simulator:
+    (world, MAS simulator, unit simulator, the cell)."""
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    massim = world.start("MAS", step_size=STEP)
+    unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    return world, massim, unitsim, massim.MosaikAgents.create(num=1, controller=None)[0]
+
+
 def run_failing(world, until: int) -> BaseException:
     """Run ``world`` expecting it to fail; shut it down (finalizing every simulator, as
     a user's world would be) and return the error."""
@@ -539,11 +549,7 @@ def test_bad_strategy_settings_are_one_clear_error(config, message) -> None:
 
 
 def test_create_refuses_interfaces_below_a_cell_and_levels_on_controllers() -> None:
-    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
-    massim = world.start("MAS", step_size=STEP)
-    unitsim = world.start("Units", step_size=STEP)
-    massim.MosaikAgents()
-    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    world, massim, unitsim, cell = one_cell_world()
     try:
         for params, message in [
             ({"import_max": -1.0}, "create(import_max=-1.0): give a number of MW >= 0"),
@@ -721,11 +727,7 @@ def test_an_execute_hook_returning_a_nan_plan_is_refused_naming_the_hook() -> No
 
 
 def test_units_beyond_max_mw_are_refused_naming_the_unit() -> None:
-    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
-    massim = world.start("MAS", step_size=STEP)
-    unitsim = world.start("Units", step_size=STEP)
-    massim.MosaikAgents()
-    cell = massim.MosaikAgents.create(num=1, controller=None)[0]
+    world, massim, unitsim, cell = one_cell_world()
     for _ in range(2):
         agent = massim.MosaikAgents.create(num=1, controller=cell.eid, unit="production")[0]
         unit = unitsim.Unit(profile=[1.7e308], band=(0.0, 1.0))
