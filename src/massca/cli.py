@@ -243,7 +243,7 @@ def _run(args: argparse.Namespace) -> int:
         summary = run_scenario(
             config,
             out,
-            progress=not args.quiet,
+            progress=False,  # massca's own lines (simulated time, rate, expected end)
             overwrite=args.overwrite,
             report=None if args.quiet else _say("massca run"),
         )

@@ -176,6 +176,11 @@ class ScenarioConfig:
             return self.until
         return int(timedelta(days=self.days).total_seconds())
 
+    @property
+    def steps(self) -> int:
+        """Time steps of the run: ``seconds`` over ``step``, the last one possibly short."""
+        return -(-self.seconds // self.step)
+
     def to_json(self) -> dict[str, Any]:
         """The configuration as JSON (the run folder's ``config.json``)."""
         return asdict(self)

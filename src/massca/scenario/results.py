@@ -29,6 +29,7 @@ and the last one at ``finalize``: a run that stops early keeps every completed s
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import IO, Any
 
@@ -89,8 +90,10 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
         cells: dict[str, str] | None = None,
         batteries: dict[str, str] | None = None,
         step_size: int = 900,
+        progress: Callable[[int, str], None] | None = None,
     ) -> dict[str, Any]:
         self.path = path
+        self.progress = progress
         self.step_size = step_size
         self.start = datetime.fromisoformat(start)
         self.cells = dict(cells or {})
@@ -174,6 +177,8 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.file.flush()
         self.rows_written += 1
         self.last_time = self.row["time"]
+        if self.progress is not None:
+            self.progress(self.rows_written, str(self.row["datetime"]))
         self.row = None
 
     def finalize(self) -> None:

@@ -173,7 +173,7 @@ def summarise(
     return RunSummary(
         out=out,
         steps=len(rows),
-        steps_planned=-(-config.seconds // config.step),
+        steps_planned=config.steps,
         agents=agents,
         wall_s=wall_s,
         median_mas_step_ms=statistics.median(step_ms) if step_ms else 0.0,

@@ -35,6 +35,7 @@ from massca.model.builders import split_evenly
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.grid import GridUnit, build_grid, interface_ratings
 from massca.scenario.profiles import load_profiles
+from massca.scenario.progress import RunProgress
 from massca.scenario.results import BATTERY_OUTPUTS, CELL_OUTPUTS
 
 __all__ = [
@@ -108,7 +109,8 @@ def build_world(
 
     Refuses (`ConfigurationError`) a world whose estimate (`BYTES_PER_CELL` per cell)
     exceeds the memory left, before building it. ``report``, if given, hears how the
-    building goes (every `REPORT_EVERY` seconds while the cells' agents are created)."""
+    building goes (every `REPORT_EVERY` seconds while the cells' agents are created) and
+    then how the run goes (`massca.scenario.progress.RunProgress`)."""
     import mosaik
 
     check_size(config)
@@ -200,6 +202,7 @@ def build_world(
         cells=cells,
         batteries={eid: cell for eid, (cell, _) in batteries.items()},
         step_size=config.step,
+        progress=None if report is None else RunProgress(config.steps, report).step_done,
     )
     collector = results.Collector()
     for cell_agent in cell_agents:
