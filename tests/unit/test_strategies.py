@@ -239,3 +239,8 @@ def test_bad_merit_levels_and_interfaces_are_refused() -> None:
 def test_a_cell_plan_with_no_finite_number_is_refused(bad) -> None:
     with pytest.raises(ConfigurationError, match="a cell plan needs finite numbers of MW"):
         CellPlan(0.0, 0.0, 0.0, 0.0, bad)
+
+
+def test_a_cell_plan_of_finite_numbers_whose_sum_overflows_is_accepted() -> None:
+    plan = CellPlan(0.0, 0.0, 0.0, -3e292, -1.7976931348623155e308)  # found by hypothesis
+    assert plan.unresolved == -1.7976931348623155e308

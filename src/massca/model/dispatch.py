@@ -81,19 +81,17 @@ class CellPlan:
     storage_delta: float = 0.0
 
     def __post_init__(self) -> None:
-        # One sum checks all six: it is finite iff each is (or the sum overflows, which
-        # only absurd values do), and it fails for anything that is not a number.
+        numbers = (
+            self.production_delta,
+            self.consumption_delta,
+            self.exchange,
+            self.grid,
+            self.unresolved,
+            self.storage_delta,
+        )
         try:
-            total = (
-                self.production_delta
-                + self.consumption_delta
-                + self.exchange
-                + self.grid
-                + self.unresolved
-                + self.storage_delta
-            )
-            finite = math.isfinite(total)
-        except TypeError:
+            finite = all(map(math.isfinite, numbers))
+        except TypeError:  # not a number at all
             finite = False
         if not finite:
             raise ConfigurationError(
