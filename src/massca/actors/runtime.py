@@ -30,7 +30,7 @@ from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Mapping
 from time import monotonic
-from types import FrameType, MappingProxyType, TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, Self
 
 from massca import __version__
@@ -323,10 +323,12 @@ def kind_of(message: Any) -> str:
     return str(getattr(message, "kind", type(message).__name__))
 
 
-def _handling(frame: FrameType) -> Site:
-    """Who the native loop's frame was running: the receiver of the current message."""
-    receiver = frame.f_locals["receiver"]
-    return receiver, f"agent {receiver!r} handling {kind_of(frame.f_locals['message'])!r}"
+def handling(agent: str, message: Any) -> Site:
+    """The deadline's site for ``agent`` handling ``message`` (see `deadline.mark`)."""
+    return agent, f"agent {agent!r} handling {kind_of(message)!r}"
 
 
-mark(NativeRuntime._run, _handling)
+mark(
+    NativeRuntime._run,  # the receiver of the message in hand
+    lambda frame: handling(frame.f_locals["receiver"], frame.f_locals["message"]),
+)

@@ -23,15 +23,14 @@ from __future__ import annotations
 
 import asyncio
 from contextlib import AsyncExitStack
-from types import FrameType
 from typing import Any
 
 import mango
 
 from massca.actors import Agent, Runtime
-from massca.actors.deadline import SLACK, Expired, Site, mark
+from massca.actors.deadline import SLACK, Expired, mark
 from massca.actors.messages import Report, StepStart
-from massca.actors.runtime import kind_of
+from massca.actors.runtime import handling
 from massca.log import ENVIRONMENT
 from massca.model import ConfigurationError, ProtocolError
 
@@ -158,10 +157,7 @@ class MangoRuntime(Runtime):
             self._check_sent(task, receiver)
 
 
-def _handling(frame: FrameType) -> Site:
-    """Who a mango delivery frame was running: the agent the message was handed to."""
-    agent = frame.f_locals["core"].id
-    return agent, f"agent {agent!r} handling {kind_of(frame.f_locals['message'])!r}"
-
-
-mark(MangoRuntime._deliver, _handling)
+mark(
+    MangoRuntime._deliver,  # the agent the message was handed to
+    lambda frame: handling(frame.f_locals["core"].id, frame.f_locals["message"]),
+)

@@ -74,12 +74,12 @@ class ScenarioConfig:
 
     def __post_init__(self) -> None:
         wrong = _wrong_types(self)
-        if wrong:  # the range checks below assume the types
+        if wrong:  # the range checks below rely on the types, checked once here
             raise ConfigurationError("; ".join(wrong))
         problems = []
-        if not isinstance(self.cells, int) or self.cells < 1:
+        if self.cells < 1:
             problems.append(f"cells = {self.cells!r}: need a whole number >= 1")
-        if not isinstance(self.depth, int) or not 0 <= self.depth <= UNITS_PER_CELL:
+        if not 0 <= self.depth <= UNITS_PER_CELL:
             problems.append(
                 f"depth = {self.depth!r}: must be 0..{UNITS_PER_CELL} (a cell has "
                 f"{UNITS_PER_CELL} units and every controller needs one)"
@@ -101,20 +101,16 @@ class ScenarioConfig:
                     f"start = {self.start!r}: must fall on a quarter hour (the profiles' "
                     "15-minute slots), e.g. '2016-06-01 00:00'"
                 )
-        if not (isinstance(self.step, int) and self.step > 0 and self.step % 900 == 0):
+        if not (self.step > 0 and self.step % 900 == 0):
             problems.append(
                 f"step = {self.step!r}: must be a multiple of 900 s (the profiles' 15 min)"
             )
-        if self.until is None and not (_is_number(self.days) and 0 < self.days <= PROFILE_DAYS):
+        if self.until is None and not 0 < self.days <= PROFILE_DAYS:
             problems.append(
                 f"days = {self.days!r}: must be > 0 and at most {PROFILE_DAYS} (the profiles "
                 "cover one year)"
             )
-        if self.until is not None and not (
-            isinstance(self.until, int)
-            and not isinstance(self.until, bool)
-            and 0 < self.until <= PROFILE_DAYS * 86400
-        ):
+        if self.until is not None and not 0 < self.until <= PROFILE_DAYS * 86400:
             problems.append(
                 f"until = {self.until!r}: must be a whole number of seconds > 0 and at most "
                 f"{PROFILE_DAYS * 86400} (the profiles cover one year)"
@@ -126,7 +122,7 @@ class ScenarioConfig:
             )
         if self.runtime not in RUNTIMES:
             problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
-        if not (isinstance(self.flexibility, int | float) and 0 <= self.flexibility < 1):
+        if not 0 <= self.flexibility < 1:
             problems.append(f"flexibility = {self.flexibility!r}: a load's share, 0 <= x < 1")
         if not (math.isfinite(self.der_scale) and self.der_scale >= 0):
             problems.append(f"der_scale = {self.der_scale!r}: a finite factor >= 0 for the DER")
@@ -136,29 +132,19 @@ class ScenarioConfig:
             )
         if self.within not in WITHIN_CELL:
             problems.append(f"within = {self.within!r}: choose one of {', '.join(WITHIN_CELL)}")
-        if not (
-            isinstance(self.interface_scale, int | float)
-            and math.isfinite(self.interface_scale)
-            and self.interface_scale >= 0
-        ):
+        if not (math.isfinite(self.interface_scale) and self.interface_scale >= 0):
             problems.append(
                 f"interface_scale = {self.interface_scale!r}: a finite factor >= 0 for the "
                 "cells' interface limits"
             )
-        if self.grid_limit is not None and not (
-            isinstance(self.grid_limit, int | float) and self.grid_limit >= 0
-        ):
+        if self.grid_limit is not None and not self.grid_limit >= 0:
             problems.append(f"grid_limit = {self.grid_limit!r}: MW >= 0, or none for no limit")
-        if not (
-            _is_number(self.storage_hours)
-            and math.isfinite(self.storage_hours)
-            and self.storage_hours >= 0
-        ):
+        if not (math.isfinite(self.storage_hours) and self.storage_hours >= 0):
             problems.append(
                 f"storage_hours = {self.storage_hours!r}: a battery's hours at rated power, a "
                 "finite number >= 0 (0: no batteries)"
             )
-        if not (_is_number(self.soc0) and 0 <= self.soc0 <= 1):
+        if not 0 <= self.soc0 <= 1:
             problems.append(
                 f"soc0 = {self.soc0!r}: the batteries' starting state of charge, 0 <= x <= 1"
             )
@@ -220,10 +206,6 @@ def _wrong_types(config: ScenarioConfig) -> list[str]:
         if not fits:
             wrong.append(f"{f.name} = {value!r}: must be {kind}, not {type(value).__name__}")
     return wrong
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:

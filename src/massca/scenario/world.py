@@ -35,7 +35,7 @@ from massca.model.builders import split_evenly
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.grid import GridUnit, build_grid, interface_ratings
 from massca.scenario.profiles import load_profiles
-from massca.scenario.progress import RunProgress
+from massca.scenario.progress import REPORT_EVERY, RunProgress
 from massca.scenario.results import BATTERY_OUTPUTS, CELL_OUTPUTS
 
 __all__ = [
@@ -70,9 +70,6 @@ BYTES_PER_CELL = 650_000
 """Memory one cell of the default scenario takes (its grid, profiles, simulators' and
 agents' state): measured 592 KB per cell (peak RSS over 2, 12 and 60 cells), rounded
 up."""
-REPORT_EVERY = 5.0
-"""Seconds between reports while a large world is built."""
-
 _MODEL = {"pv": "PV", "wind": "Wind", "load": "Load", "dispatchable": "Dispatchable"}
 _BATTERY_INPUTS = tuple(attr for attr in STORAGE_INPUTS if attr != "current")
 BATTERY_EFFICIENCY = 0.95
@@ -107,13 +104,12 @@ def build_world(
 ) -> ScenarioWorld:
     """The mosaik world for ``config``, writing into the folder ``out``.
 
-    Refuses (`ConfigurationError`) a world whose estimate (`BYTES_PER_CELL` per cell)
-    exceeds the memory left, before building it. ``report``, if given, hears how the
+    Check its size first (`check_size`; `massca.scenario.run_scenario` does, before it
+    takes the folder). ``report``, if given, hears how the
     building goes (every `REPORT_EVERY` seconds while the cells' agents are created) and
     then how the run goes (`massca.scenario.progress.RunProgress`)."""
     import mosaik
 
-    check_size(config)
     say = report or (lambda text: None)
     say(f"building the grid of {config.cells} cell(s) ...")
     profiles = load_profiles(config.start_time(), config.seconds)
