@@ -616,7 +616,7 @@ def test_a_bad_mas_config_is_one_clear_error(params, said) -> None:
 
 
 CREATES = [
-    ({"model": "Other"}, "unknown model 'Other': this simulator has 'MosaikAgents'"),
+    ({"model": "Other"}, "unknown model 'Other': this simulator has 'MosaikAgents' and 'Units'"),
     ({"unit": "solar"}, "unit = 'solar': give 'production', 'consumption' or 'storage'"),
     (
         {"unit": "storage", "min": 0.0},
@@ -635,6 +635,39 @@ CREATES = [
     ),
     (
         {"controller": "Agent_2"},
+        "controller 'Agent_2' was created as a unit agent (with unit, min or max): a unit agent "
+        "has no children, and one with children would stop being a unit; create them under a "
+        "cell or controller",
+    ),
+    (
+        {"model": "Units", "units": []},
+        "create(units=[]): give a non-empty list of the members' bands, e.g. "
+        "['production', 'consumption']",
+    ),
+    (
+        {"model": "Units", "units": ["production", "solar"]},
+        "create(units=...): 'solar': each member is 'production', 'consumption' or 'storage'",
+    ),
+    (
+        {"model": "Units", "units": ["storage", "consumption"]},
+        "create(units=...): a group holds batteries or production and consumption units, not "
+        "both (their inputs differ); create two groups",
+    ),
+    (
+        {"model": "Units", "units": ["production"], "priorities": [1.0, 2.0]},
+        "create(priorities=...): 2 merit levels for 1 units; give one per unit",
+    ),
+    (
+        {"model": "Units", "units": ["production"], "priorities": [math.nan]},
+        "create(priority=nan): give a finite number",
+    ),
+    (
+        {"model": "Units", "units": ["production"], "controller": None},
+        "Units.create(controller=None): a unit group's members are unit agents under a cell or "
+        "controller; give its eid",
+    ),
+    (
+        {"model": "Units", "units": ["production"], "controller": "Agent_2"},
         "controller 'Agent_2' was created as a unit agent (with unit, min or max): a unit agent "
         "has no children, and one with children would stop being a unit; create them under a "
         "cell or controller",

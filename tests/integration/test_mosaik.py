@@ -66,6 +66,73 @@ def world_with(mas_starter: dict, **mas_config):
 LOCAL = {"python": "mosaik_components.mas:MosaikAgents"}
 
 
+def world_with_groups(**mas_config):
+    """`world_with`'s scenario with each controller's units as one unit group (model
+    ``Units``) fed by one list-valued entity: the same agents, created in the same order.
+    Returns (world, the groups, the units' entities)."""
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    with world.group():
+        massim = world.start("MAS", step_size=STEP, **mas_config)
+        unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    cells = massim.MosaikAgents.create(num=2, controller=None)
+    upper = massim.MosaikAgents.create(num=1, controller=cells[1].eid)[0]
+    lower = massim.MosaikAgents.create(num=1, controller=upper.eid)[0]
+    specs = [
+        (
+            cells[0].eid,
+            ["production", "consumption", "consumption"],
+            [[5.0, 4.0, 6.0], [1.0, 1.5, 2.0], [1.0, 1.5, 2.0]],
+            [(0.0, 1.0), (0.8, 1.2), (0.8, 1.2)],
+        ),
+        (lower.eid, ["consumption"] * 2, [[2.0, 3.0]] * 2, [(0.5, 1.0)] * 2),
+    ]
+    groups, entities = [], []
+    for controller, bands, profiles, limits in specs:
+        group = massim.Units(controller=controller, units=bands)
+        units = unitsim.Units(profiles=profiles, bands=limits)
+        world.connect(
+            units, group, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max")
+        )
+        world.connect(group, units, "P_target[MW]", weak=True)
+        groups.append(group)
+        entities.append(units)
+    return world, groups, entities
+
+
+def test_a_unit_group_is_the_same_mas_as_an_entity_per_unit(tmp_path) -> None:
+    single, grouped = tmp_path / "single.jsonl", tmp_path / "grouped.jsonl"
+    world, _, _ = world_with(LOCAL, log=str(single))
+    world.run(until=3 * STEP, print_progress=False)
+    world, _, entities = world_with_groups(log=str(grouped))
+    world.run(until=3 * STEP, print_progress=False)
+    one, other = read_log(single), read_log(grouped)
+    assert one.header.hierarchy == other.header.hierarchy  # the same agents, same names
+    first = [e for e in one.events if e.iteration == 0]
+    assert first == [e for e in other.events if e.iteration == 0]  # every message alike
+    received = unit_sim_of(world).received
+    config = config_from_json(other.header.config)
+    starts = {e.time: e for e in other.events if e.kind == "step_start" and e.iteration == 0}
+    for entity, first_member in zip(entities, (5, 8), strict=True):
+        told = received[entity.eid]
+        assert [t for t, _ in told] == [0, STEP, 2 * STEP]  # one list per time step
+        for at, values in told:  # each member's value: the oracle's target for it
+            states = {
+                u: State(Flexibility(*s["production"]), Flexibility(*s["consumption"]))
+                for u, s in starts[at].body["states"].items()
+            }
+            oracle = reference_step(other.header.hierarchy, states, config)
+            members = [f"Agent_{first_member + i}" for i in range(len(values))]
+            expected = [
+                oracle.targets[m].production.current or oracle.targets[m].consumption.current
+                for m in members
+            ]
+            assert values == expected
+    _, report = replay_file(grouped)
+    assert report.ok
+    assert report.steps == 3
+
+
 def unit_sim_of(world):
     return world.sims["Units-0"]._proxy.sim
 
@@ -226,7 +293,7 @@ def test_a_unit_agent_connected_to_nothing_is_named_before_the_run() -> None:
     cell = entities["cells"][1]
     lonely = entities["massim"].MosaikAgents.create(num=1, controller=cell.eid)
     text = error_text(run_failing(world, STEP))
-    assert "1 unit agent(s) connected to nothing" in text
+    assert "1 unit agent(s) or group(s) connected to nothing" in text
     assert lonely[0].eid in text
 
 

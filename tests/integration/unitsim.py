@@ -1,5 +1,6 @@
 """A small unit simulator for the mosaik tests: a unit follows a profile and obeys
-``scale_factor`` within the same time step (a hybrid simulator triggered by it)."""
+``scale_factor`` within the same time step (a hybrid simulator triggered by it); a
+``Units`` group does the same for several units with lists, obeying ``P_target[MW]``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ META = {
             "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "scale_factor"],
             "trigger": ["scale_factor"],
         },
+        "Units": {
+            "public": True,
+            "params": ["profiles", "bands"],
+            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "P_target[MW]"],
+            "trigger": ["P_target[MW]"],
+        },
     },
 }
 
@@ -31,13 +38,16 @@ class UnitSim(mosaik_api_v3.Simulator):
         super().__init__(META)
         self.units: dict[str, dict[str, Any]] = {}
         self.step_size = 900
-        self.received: dict[str, list[tuple[int, float]]] = {}
+        self.groups: dict[str, list[dict[str, Any]]] = {}
+        self.received: dict[str, list[tuple[int, Any]]] = {}
 
     def init(self, sid, time_resolution=1.0, step_size=900):
         self.step_size = step_size
         return self.meta
 
-    def create(self, num, model, profile=(1.0,), band=(1.0, 1.0), obey=True):
+    def create(self, num, model, profile=(1.0,), band=(1.0, 1.0), obey=True, **group):
+        if model == "Units":
+            return [self._group(group["profiles"], group["bands"]) for _ in range(num)]
         created = []
         for _ in range(num):
             eid = f"unit-{len(self.units)}"
@@ -52,7 +62,27 @@ class UnitSim(mosaik_api_v3.Simulator):
             created.append({"eid": eid, "type": model})
         return created
 
+    def _group(self, profiles, bands):
+        eid = f"units-{len(self.groups)}"
+        self.groups[eid] = [
+            {"profile": list(p), "band": b, "p": 0.0, "natural": 0.0}
+            for p, b in zip(profiles, bands, strict=True)
+        ]
+        self.received[eid] = []
+        return {"eid": eid, "type": "Units"}
+
     def step(self, time, inputs, max_advance):
+        for eid, units in self.groups.items():
+            targets = inputs.get(eid, {}).get("P_target[MW]")
+            if targets:
+                (values,) = targets.values()
+                self.received[eid].append((time, list(values)))
+            for i, unit in enumerate(units):
+                if targets:
+                    unit["p"] = values[i]
+                elif time % self.step_size == 0 and not inputs.get(eid):
+                    profile = unit["profile"]
+                    unit["natural"] = unit["p"] = profile[(time // self.step_size) % len(profile)]
         for eid, unit in self.units.items():
             factors = inputs.get(eid, {}).get("scale_factor")
             if factors:
@@ -71,6 +101,15 @@ class UnitSim(mosaik_api_v3.Simulator):
     def get_data(self, outputs):
         data = {}
         for eid, attrs in outputs.items():
+            if eid in self.groups:
+                units = self.groups[eid]
+                values = {
+                    "P[MW]": [u["p"] for u in units],
+                    "P_min[MW]": [u["band"][0] * u["natural"] for u in units],
+                    "P_max[MW]": [u["band"][1] * u["natural"] for u in units],
+                }
+                data[eid] = {a: values[a] for a in attrs if a in values}
+                continue
             unit = self.units[eid]
             low, high = unit["band"]
             values = {

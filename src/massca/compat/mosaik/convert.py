@@ -49,7 +49,6 @@ from massca.model import (
     Storage,
     storage_band,
 )
-from massca.model.state import trusted_flexibility, trusted_state  # see states_from_inputs
 
 __all__ = [
     "BANDS",
@@ -58,6 +57,7 @@ __all__ = [
     "band_params",
     "infer_band",
     "interface_params",
+    "magnitude",
     "merit_level",
     "scale_factor",
     "scale_factor_mw",
@@ -65,10 +65,11 @@ __all__ = [
     "state_from_inputs",
     "state_from_seed",
     "states_from_inputs",
+    "storage_state",
     "storage_state_from_inputs",
+    "unit_state",
 ]
 
-_INF = math.inf
 BANDS = ("production", "consumption")
 SNAP_RTOL = 1e-9
 """Relative distance outside a band within which a measurement is snapped onto it."""
@@ -104,20 +105,26 @@ def infer_band(agent: str, sources: list[str]) -> str:
 
 
 def _total(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:
-    total = 0.0
-    for source, value in values.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidStateError(
-                f"unit agent {agent!r} at time {time}: {attr} from {source!r} is "
-                f"{value!r}, not a number of MW"
-            )
-        if not math.isfinite(value):
-            raise InvalidStateError(
-                f"unit agent {agent!r} at time {time}: {attr} from {source!r} is {value!r}; "
-                "every measurement must be a finite number of MW"
-            )
-        total += abs(value)
-    return total
+    """The sum of the magnitudes of ``attr`` from each source."""
+    return math.fsum(magnitude(agent, attr, source, v, time) for source, v in values.items())
+
+
+def magnitude(agent: str, attr: str, source: str, value: Any, time: int) -> float:
+    """``abs(value)`` as a float, or an `InvalidStateError` naming the unit, the
+    attribute, the source and the time unless ``value`` is a finite number."""
+    if type(value) is float and -math.inf < value < math.inf:  # the common case
+        return abs(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidStateError(
+            f"unit agent {agent!r} at time {time}: {attr} from {source!r} is "
+            f"{value!r}, not a number of MW"
+        )
+    if not math.isfinite(value):
+        raise InvalidStateError(
+            f"unit agent {agent!r} at time {time}: {attr} from {source!r} is {value!r}; "
+            "every measurement must be a finite number of MW"
+        )
+    return abs(float(value))
 
 
 def _snapped(low: float, high: float, current: float) -> float:
@@ -187,20 +194,43 @@ def state_from_inputs(
     inputs: Mapping[str, Mapping[str, Any]],
     params: Mapping[str, float],
     time: int,
+    told: State | None = None,
 ) -> State:
     """A unit's state from its mosaik inputs and its `band_params` (see the module
-    docstring); the general path, with an error naming the unit, the attribute, the
-    source and the time for every bad value (`states_from_inputs` inlines the common
-    case)."""
-    current = _read(agent, "current", inputs["current"], time)
+    docstring), with an error naming the unit, the attribute, the source and the time for
+    every bad value; ``told`` as in `unit_state`."""
+    current = _total(agent, "current", inputs["current"], time)
     low = (
-        _read(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min", current)
+        _total(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min", current)
     )
     high = (
-        _read(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max", current)
+        _total(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max", current)
     )
+    return unit_state(agent, band, low, high, current, time, told)
+
+
+def unit_state(
+    agent: str,
+    band: str,
+    low: float,
+    high: float,
+    current: float,
+    time: int,
+    told: State | None = None,
+) -> State:
+    """A production or consumption unit's state from its band's magnitudes in MW, the one
+    conversion both shapes of input (an entity per unit, a group's arrays) end in.
+
+    A ``current`` within `SNAP_RTOL` outside ``[low, high]`` is snapped onto the band;
+    anything invalid is an `InvalidStateError` naming the unit and the time. ``told``: the
+    state the unit was last told to reach (the previous iteration's target); a unit that
+    reports exactly that, as units obeying their set-points do in the same-time loop, gets
+    that very `State` back instead of an equal new one.
+    """
     if not low <= current <= high:
         current = _snapped(low, high, current)
+    if told is not None and _is_unit_state(told, band, low, high, current):
+        return told
     try:
         flexibility = Flexibility(low, high, current)
     except InvalidStateError as error:
@@ -213,46 +243,54 @@ def state_from_inputs(
 def storage_state_from_inputs(
     agent: str, inputs: Mapping[str, Mapping[str, Any]], hours: float, time: int
 ) -> State:
-    """A storage unit's state from its mosaik inputs (`STORAGE_INPUTS`): its battery's
-    band for a step of ``hours``. Errors name the unit, the attribute and the time."""
-    missing = [a for a, default in STORAGE_INPUTS.items() if default is None and a not in inputs]
+    """A storage unit's state from its mosaik inputs (`STORAGE_INPUTS`, one source each):
+    `storage_state` of their values."""
+    values = {}
+    for attr, sources in inputs.items():
+        if attr not in STORAGE_INPUTS:
+            continue
+        if len(sources) != 1:
+            raise ConfigurationError(
+                f"storage unit agent {agent!r}: {attr} comes from {sorted(sources)}; "
+                "connect one battery per storage agent"
+            )
+        (values[attr],) = sources.values()
+    return storage_state(agent, values, hours, time)
+
+
+def storage_state(agent: str, values: Mapping[str, Any], hours: float, time: int) -> State:
+    """A storage unit's state from the values of its `STORAGE_INPUTS` (absent optional
+    ones take their defaults): its battery's band for a step of ``hours``, the one
+    conversion both shapes of input end in. Errors name the unit, the attribute and the
+    time."""
+    missing = [a for a, default in STORAGE_INPUTS.items() if default is None and a not in values]
     if missing:
         raise ConfigurationError(
             f"storage unit agent {agent!r} at time {time}: no input {', '.join(missing)}; "
             f"connect {', '.join(a for a, d in STORAGE_INPUTS.items() if d is None)} "
             "(see the README's storage section)"
         )
-    values: dict[str, float] = {}
+    numbers: dict[str, float] = {}
     for attr, default in STORAGE_INPUTS.items():
-        if attr not in inputs:
-            if default is not None:  # a required one is missing: refused above
-                values[attr] = default
-            continue
-        sources = inputs[attr]
-        if len(sources) != 1:
-            raise ConfigurationError(
-                f"storage unit agent {agent!r}: {attr} comes from {sorted(sources)}; "
-                "connect one battery per storage agent"
-            )
-        (value,) = sources.values()
+        value = values.get(attr, default)
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
             raise InvalidStateError(
                 f"storage unit agent {agent!r} at time {time}: {attr} = {value!r}, not a number"
             )
-        values[attr] = float(value)
-    soc_min, soc_max = values["soc_min"], values["soc_max"]
-    soc = _snapped(soc_min, soc_max, values["soc"])  # a simulator's rounding at the bounds
+        numbers[attr] = float(value)
+    soc_min, soc_max = numbers["soc_min"], numbers["soc_max"]
+    soc = _snapped(soc_min, soc_max, numbers["soc"])  # a simulator's rounding at the bounds
     try:
         battery = Storage.at_soc(
-            values["capacity"],
+            numbers["capacity"],
             soc,
-            values["charge_max"],
-            values["discharge_max"],
+            numbers["charge_max"],
+            numbers["discharge_max"],
             soc_min=soc_min,
             soc_max=soc_max,
-            charge_efficiency=values["charge_efficiency"],
-            discharge_efficiency=values["discharge_efficiency"],
-            power=values["current"],
+            charge_efficiency=numbers["charge_efficiency"],
+            discharge_efficiency=numbers["discharge_efficiency"],
+            power=numbers["current"],
         )
         band = storage_band(battery, hours)
     except InvalidStateError as error:
@@ -269,57 +307,13 @@ def states_from_inputs(
     told: Mapping[str, State] | None = None,
 ) -> None:
     """`state_from_inputs` for every unit in ``bands`` that has a ``current`` input,
-    written into ``into``; units without inputs keep what ``into`` holds.
-
-    ``told``: the states the units were last told to reach (the previous iteration's
-    targets). A unit that reports exactly its target, as units obeying their set-points
-    do in the same-time loop, gets that `State` again instead of an equal new one.
-
-    The common case is inlined, since it runs once per unit per step: one source per
-    attribute, ``min`` and ``max`` both from inputs or both from params (checked by
-    `band_params`), finite floats, ``min <= current <= max`` (after snapping). Those
-    checks are exactly what `Flexibility` validates, so its values are built without
-    validating them twice; anything else takes `state_from_inputs` and its precise errors.
-    """
+    written into ``into``; units without inputs keep what ``into`` holds. ``told``: the
+    units' last targets (see `unit_state`)."""
     for unit, band in bands.items():
         data = inputs.get(unit)
-        if data is None:
-            continue
-        try:
-            (current,) = data["current"].values()
-            if len(data) == 1:  # the measurement alone, as in the prototype: band from params
-                unit_params = params[unit]
-                low, high = unit_params["min"], unit_params["max"]
-            else:
-                (low,) = data["min"].values()
-                (high,) = data["max"].values()
-        except (KeyError, ValueError):  # a missing attribute or param, several sources
-            if "current" in data:
-                into[unit] = state_from_inputs(unit, band, data, params[unit], time)
-            continue
-        if type(current) is float and type(low) is float and type(high) is float:
-            if current < 0.0:  # magnitudes (a generator may report negative power)
-                current = -current
-            if low < 0.0:
-                low = -low
-            if high < 0.0:
-                high = -high
-            if not low <= current <= high:
-                current = _snapped(low, high, current)
-            if low <= current <= high < _INF:  # so all are finite and >= 0
-                target = told.get(unit) if told is not None else None
-                if target is not None and _is_unit_state(target, band, low, high, current):
-                    into[unit] = target
-                    continue
-                # + 0.0: -0.0 becomes 0.0, as in Flexibility
-                flexibility = trusted_flexibility(low + 0.0, high + 0.0, current + 0.0)
-                into[unit] = (
-                    trusted_state(flexibility, ZERO_FLEXIBILITY)
-                    if band == "production"
-                    else trusted_state(ZERO_FLEXIBILITY, flexibility)
-                )
-                continue
-        into[unit] = state_from_inputs(unit, band, data, params[unit], time)
+        if data is not None and "current" in data:
+            target = told.get(unit) if told is not None else None
+            into[unit] = state_from_inputs(unit, band, data, params[unit], time, target)
 
 
 def _is_unit_state(state: State, band: str, low: float, high: float, current: float) -> bool:
@@ -335,14 +329,6 @@ def _is_unit_state(state: State, band: str, low: float, high: float, current: fl
         and reported.max == high
         and other.max == 0.0  # so the other band is [0, 0] at 0
     )
-
-
-def _read(agent: str, attr: str, values: Mapping[str, Any], time: int) -> float:
-    if len(values) == 1:  # the common case: one source, a finite float
-        for value in values.values():
-            if type(value) is float and -_INF < value < _INF:
-                return abs(value)
-    return _total(agent, attr, values, time)
 
 
 def seed_dict(state: State) -> dict[str, dict[str, float]]:

@@ -53,6 +53,13 @@ from massca.compat.mosaik.convert import (
     states_from_inputs,
     storage_state_from_inputs,
 )
+from massca.compat.mosaik.groups import (
+    GROUP_ATTRS,
+    GROUP_MODEL,
+    UnitGroup,
+    group_outputs,
+    read_group,
+)
 from massca.compat.mosaik.hooks import COORDINATOR_EID, aggregation_for, strategy_for
 from massca.compat.mosaik.hosting import Hosting, hosting_for
 from massca.compat.mosaik.weakloop import CellTally, Outcome, WeakLoop, tally
@@ -114,6 +121,11 @@ META: dict[str, Any] = {
                 "iterations",
             ],
         },
+        GROUP_MODEL: {
+            "public": True,
+            "params": ["controller", "units", "priorities"],
+            "attrs": GROUP_ATTRS,
+        },
     },
 }
 
@@ -132,6 +144,8 @@ class _Entity:
     band: str | None = None
     priority: float | None = None  # a unit's merit level
     interface: ExchangeLimits | None = None  # a cell's
+    group: str | None = None  # the unit group a member unit belongs to
+    position: int = 0  # and its place in the group's lists
 
 
 class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
@@ -159,6 +173,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._unbanded: set[str] = set()
         self._params: dict[str, dict[str, float]] = {}
         self._storage: set[str] = set()  # storage units
+        self._groups: dict[str, UnitGroup] = {}
         self._inputs_checked = False
         self._hours = 0.25  # a step's length in hours, for batteries' bands
 
@@ -188,11 +203,17 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         priority: float | None = None,
         import_max: float | None = None,
         export_max: float | None = None,
+        units: list[str] | None = None,
+        priorities: list[float] | None = None,
     ) -> list[dict[str, Any]]:
-        if model != MODEL:
-            raise ConfigurationError(f"unknown model {model!r}: this simulator has {MODEL!r}")
+        if model not in (MODEL, GROUP_MODEL):
+            raise ConfigurationError(
+                f"unknown model {model!r}: this simulator has {MODEL!r} and {GROUP_MODEL!r}"
+            )
         if self.hierarchy is not None:
             raise ConfigurationError("create every agent before the simulation starts")
+        if model == GROUP_MODEL:
+            return self._create_groups(num, controller, units, priorities)
         if unit not in (None, "production", "consumption", "storage"):
             raise ConfigurationError(
                 f"unit = {unit!r}: give 'production', 'consumption' or 'storage'"
@@ -222,21 +243,56 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             created.append({"eid": eid, "type": model})
         return created
 
+    def _create_groups(
+        self, num: int, controller: str | None, units: Any, priorities: Any
+    ) -> list[dict[str, Any]]:
+        """``num`` unit groups (see `massca.compat.mosaik.groups`) under ``controller``."""
+        if controller is None:
+            raise ConfigurationError(
+                f"{GROUP_MODEL}.create(controller=None): a unit group's members are unit "
+                "agents under a cell or controller; give its eid"
+            )
+        parent = self._resolve(controller)
+        if not self._entities:
+            raise ConfigurationError(
+                f"create the coordinator ({MODEL}) before unit groups: the first {MODEL} "
+                "created is the coordinator"
+            )
+        bands, levels = UnitGroup.check_params(units, priorities)
+        created = []
+        for _ in range(num):
+            eid = f"{GROUP_MODEL}_{len(self._groups)}"
+            members = []
+            for position, (band, level) in enumerate(zip(bands, levels, strict=True)):
+                member = f"Agent_{len(self._entities)}"
+                self._entities[member] = _Entity(
+                    member, parent, {}, band, level, group=eid, position=position
+                )
+                members.append(member)
+            self._groups[eid] = UnitGroup(eid, tuple(members), bands)
+            created.append({"eid": eid, "type": GROUP_MODEL})
+        return created
+
     def setup_done(self) -> Generator[Any, Any, None]:
         self.hierarchy = self._build_hierarchy()
         for unit in self.hierarchy.units:
             entity = self._entities[unit]
+            if entity.group is not None:
+                continue  # its group converts its inputs
             self._params[unit] = entity.params
             if entity.band is None:
                 self._unbanded.add(unit)
             else:
                 self._set_band(unit, entity.band)
-        units = [f"{self.sid}.{u}" for u in self.hierarchy.units]
-        related = yield self.mosaik.get_related_entities(units)
-        lonely = sorted(u.split(".", 1)[1] for u in units if not related.get(u))
+        sources = [u for u in self.hierarchy.units if self._entities[u].group is None]
+        sources += self._groups
+        fed = [f"{self.sid}.{eid}" for eid in sources]
+        related = yield self.mosaik.get_related_entities(fed)
+        lonely = sorted(u.split(".", 1)[1] for u in fed if not related.get(u))
         if lonely:
             raise ConfigurationError(
-                f"{len(lonely)} unit agent(s) connected to nothing: {', '.join(lonely)}; "
+                f"{len(lonely)} unit agent(s) or group(s) connected to nothing: "
+                f"{', '.join(lonely)}; "
                 "connect a unit's power to each, e.g. "
                 "world.connect(pv, agent, ('P[MW]', 'current'))"
             )
@@ -313,7 +369,14 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         plain = self._output_hook is None
         emit = self._emit_setpoints
         measured, targets, bands = self._measured, result.targets, self._bands
+        groups = self._groups
         for eid, attrs in outputs.items():
+            group = groups.get(eid)
+            if group is not None:
+                values = group_outputs(group, attrs, measured, targets, emit)
+                if values:
+                    data[eid] = values
+                continue
             band = bands.get(eid)  # only units have one (storage units take the general path)
             if band is not None and plain and attrs == _SCALE_FACTOR_ONLY:
                 if emit:  # the common case, inlined; plain attribute reads are fastest
@@ -427,7 +490,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self._convert(time, inputs)
         else:
             for unit in self.hierarchy.units:
-                data = inputs.get(unit)
+                data = self._unit_inputs(unit, inputs)
                 if data is None:
                     continue
                 previous = self._states.get(unit)
@@ -449,8 +512,25 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
             raise ConfigurationError(
                 f"time {time}: {len(missing)} unit agent(s) have had no 'current' input yet: "
-                f"{shown}; connect each unit's power to its agent's 'current'"
+                f"{shown}; connect each unit's power to its agent's (or group's) 'current'"
             )
+
+    def _unit_inputs(
+        self, unit: str, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    ) -> Mapping[str, Mapping[str, Any]] | None:
+        """A unit's inputs in the one-entity-per-unit shape (a group member's sliced out of
+        its group's lists), for the ``input_method`` hook; None if it has none."""
+        entity = self._entities[unit]
+        if entity.group is None:
+            return inputs.get(unit)
+        data = inputs.get(entity.group)
+        if data is None:
+            return None
+        i = entity.position
+        return {
+            attr: {source: values[i] for source, values in sources.items()}
+            for attr, sources in data.items()
+        }
 
     def _check_measured_agents(self, inputs: Mapping[str, Mapping[str, Any]]) -> None:
         """Refuse a cell or controller that is fed a unit's power: having children made it
@@ -484,6 +564,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             data = inputs.get(unit)
             if data is not None:
                 self._states[unit] = storage_state_from_inputs(unit, data, self._hours, time)
+        for group in self._groups.values():
+            data = inputs.get(group.eid)
+            if data is not None:
+                read_group(group, data, self._hours, time, self._states, told)
 
     def _set_band(self, unit: str, band: str) -> None:
         self._entities[unit].band = band
