@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from mosaik_components.pandapower.simulator import Simulator
 
+from massca.model import ConfigurationError
 from massca.scenario.grid import build_grid
 from massca.scenario.gridsim import RecyclingGrid
 
@@ -54,3 +55,37 @@ def test_switching_elements_after_the_first_power_flow_is_refused() -> None:
     sim.step(0, {}, 10**9)
     with pytest.raises(ValueError, match="cannot enable elements after the first power flow"):
         sim.enable_elements(["Load-0"])
+
+
+def test_injections_lists_write_what_the_buses_inputs_write() -> None:
+    net, _ = build_grid(2)
+    by_bus, buses = started(RecyclingGrid, net)
+    by_list, _ = started(RecyclingGrid, net)
+    chosen = [int(b.split("-")[1]) for b in buses[3:9]] + [int(buses[3].split("-")[1])]
+    injections = by_list.create(1, "Injections", buses=chosen)[0]["eid"]
+    gen = [0.5, 1.0, 0.0, 2.0, 0.25, 0.0, 0.75]  # the last on the first bus again: adds up
+    load = [1.0, 0.0, 3.0, 0.5, 0.0, 1.5, 0.25]
+    by_list.step(
+        0, {injections: {"P_gen[MW]": {"Units-0.u": gen}, "P_load[MW]": {"Units-0.u": load}}}, 10**9
+    )
+    per_bus = {}
+    for bus, generated, consumed in zip(chosen, gen, load, strict=True):
+        data = per_bus.setdefault(f"Bus-{bus}", {"P_gen[MW]": {}, "P_load[MW]": {}})
+        data["P_gen[MW]"][f"Units-0.{len(data['P_gen[MW]'])}"] = generated
+        data["P_load[MW]"][f"Units-0.{len(data['P_load[MW]'])}"] = consumed
+    by_bus.step(0, per_bus, 10**9)
+    assert by_list._net.sgen.p_mw.equals(by_bus._net.sgen.p_mw)
+    assert by_list._net.load.p_mw.equals(by_bus._net.load.p_mw)
+    assert by_list._net.res_ext_grid.p_mw.equals(by_bus._net.res_ext_grid.p_mw)
+
+
+def test_bad_injections_are_named() -> None:
+    net, _ = build_grid(1)
+    sim, _ = started(RecyclingGrid, net)
+    with pytest.raises(ConfigurationError, match=r"Injections: no bus \[999\] in the grid"):
+        sim.create(1, "Injections", buses=[1, 999])
+    eid = sim.create(1, "Injections", buses=[1, 2])[0]["eid"]
+    with pytest.raises(
+        ConfigurationError, match=r"Injections-0: P_gen\[MW\] has 1 values for 2 buses"
+    ):
+        sim.step(0, {eid: {"P_gen[MW]": {"Units-0.u": [1.0]}}}, 10**9)

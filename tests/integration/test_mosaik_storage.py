@@ -62,9 +62,9 @@ def test_a_battery_charges_from_surplus_discharges_into_deficit_and_the_log_repl
     def watched(time, inputs, max_advance):  # the battery's state as each time step begins
         result = original(time, inputs, max_advance)
         if not inputs:
-            socs.append(sim.batteries[eid].soc)
+            socs.append(sim.battery(eid).soc)
         else:
-            powers.append((time, sim.batteries[eid].power))
+            powers.append((time, sim.battery(eid).power))
         return result
 
     sim.step = watched

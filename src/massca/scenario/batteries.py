@@ -8,18 +8,21 @@ Model ``Battery``; params: ``capacity`` (MWh, > 0), ``soc`` (the start state of 
 a fraction), ``charge_max`` and ``discharge_max`` (MW), optionally ``soc_min``,
 ``soc_max`` (default 0 and 1) and ``charge_efficiency``, ``discharge_efficiency``
 (default 1, applied on the way in and on the way out). A bad value is refused when the
-battery is created, naming it and the field.
+battery is created, naming it and the field. Model ``Batteries``: a bank of batteries in
+one entity, ``batteries=[{<a Battery's params>}, ...]``, whose attributes are lists with
+one value per battery, in that order (mosaik then moves a few lists instead of a value per
+battery and attribute; massca's unit groups read them).
 
 Every time step starts idle (0 MW) and reports the state of charge at its start. A
-set-point arriving in the same time step (``P_target[MW]``, signed: + discharging, or a
-``scale_factor`` of the present power) is clamped into the band the state of charge
-allows for the step (`storage_band`) and held; when the next time step begins, the
-content is updated with the power held (`charged`).
+set-point arriving in the same time step (``P_target[MW]``, signed: + discharging, or,
+for a ``Battery``, a ``scale_factor`` of the present power) is clamped into the band the
+state of charge allows for the step (`storage_band`) and held; when the next time step
+begins, the content is updated with the power held (`charged`).
 
 Outputs: ``P[MW]`` (signed, + discharging), ``P_discharge[MW]`` and ``P_charge[MW]``
-(both >= 0: connect them to a bus's ``P_gen[MW]`` and ``P_load[MW]`` in
-mosaik-pandapower-2, which has no storage element of its own), ``soc``, ``E[MWh]``, and
-the parameters under the names a massca storage unit agent reads (``capacity``,
+(both >= 0: connect them to a bus's ``P_gen[MW]`` and ``P_load[MW]``, since
+mosaik-pandapower-2 has no storage element of its own), ``soc``, ``E[MWh]``, and the
+parameters under the names a massca storage unit agent reads (``capacity``,
 ``charge_max``, ``discharge_max``, ``soc_min``, ``soc_max``, ``charge_efficiency``,
 ``discharge_efficiency``).
 
@@ -29,6 +32,7 @@ time whenever a set-point arrives (its trigger attributes).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -49,6 +53,15 @@ PARAMETERS = (
 )
 """A battery's parameters, output under these names for a massca storage unit agent."""
 
+_ATTRS = [
+    "P[MW]",
+    "P_discharge[MW]",
+    "P_charge[MW]",
+    "soc",
+    "E[MWh]",
+    *PARAMETERS,
+    "P_target[MW]",
+]
 META: dict[str, Any] = {
     "api_version": "3.0",
     "type": "hybrid",
@@ -56,30 +69,28 @@ META: dict[str, Any] = {
         "Battery": {
             "public": True,
             "params": ["soc", *PARAMETERS],
-            "attrs": [
-                "P[MW]",
-                "P_discharge[MW]",
-                "P_charge[MW]",
-                "soc",
-                "E[MWh]",
-                *PARAMETERS,
-                "P_target[MW]",
-                "scale_factor",
-            ],
+            "attrs": [*_ATTRS, "scale_factor"],
             "trigger": ["P_target[MW]", "scale_factor"],
-        }
+        },
+        "Batteries": {
+            "public": True,
+            "params": ["batteries"],
+            "attrs": _ATTRS,
+            "trigger": ["P_target[MW]"],
+        },
     },
 }
 
 
 class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
-    """Battery entities; see the module docstring."""
+    """``Battery`` and ``Batteries`` entities; see the module docstring."""
 
     def __init__(self) -> None:
         super().__init__(META)
         self.step_size = 900
         self.time_resolution = 1.0
-        self.batteries: dict[str, Storage] = {}
+        self.banks: dict[str, list[Storage]] = {}  # entity -> its batteries (one: a Battery)
+        self._listed: set[str] = set()  # the Batteries entities, whose values are lists
         self.time: int | None = None  # the time step the batteries' powers belong to
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900) -> dict[str, Any]:
@@ -89,38 +100,29 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.time_resolution = float(time_resolution)
         return self.meta  # type: ignore[no-any-return]
 
-    def create(
-        self,
-        num: int,
-        model: str,
-        capacity: float,
-        soc: float,
-        charge_max: float,
-        discharge_max: float,
-        soc_min: float = 0.0,
-        soc_max: float = 1.0,
-        charge_efficiency: float = 1.0,
-        discharge_efficiency: float = 1.0,
-    ) -> list[dict[str, Any]]:
+    def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
         created = []
         for _ in range(num):
-            eid = f"Battery-{len(self.batteries)}"
-            try:
-                battery = Storage.at_soc(
-                    capacity,
-                    soc,
-                    charge_max,
-                    discharge_max,
-                    soc_min=soc_min,
-                    soc_max=soc_max,
-                    charge_efficiency=charge_efficiency,
-                    discharge_efficiency=discharge_efficiency,
-                )
-            except InvalidStateError as error:
-                raise InvalidStateError(f"battery {eid}: {error}") from None
-            self.batteries[eid] = battery
+            eid = f"{model}-{len(self.banks)}"
+            if model == "Batteries":
+                specs = params.get("batteries")
+                if isinstance(specs, str) or not isinstance(specs, Sequence) or not specs:
+                    raise ConfigurationError(
+                        f"Batteries(batteries={specs!r}): give a non-empty list of batteries' "
+                        "params, e.g. [{'capacity': 1.2, 'soc': 0.5, 'charge_max': 0.6, "
+                        "'discharge_max': 0.6}]"
+                    )
+                self.banks[eid] = [_battery(f"{eid}[{i}]", spec) for i, spec in enumerate(specs)]
+                self._listed.add(eid)
+            else:
+                self.banks[eid] = [_battery(eid, params)]
             created.append({"eid": eid, "type": model})
         return created
+
+    def battery(self, eid: str) -> Storage:
+        """The battery of the ``Battery`` entity ``eid``."""
+        (battery,) = self.banks[eid]
+        return battery
 
     def _hours(self, steps: int) -> float:
         return steps * self.time_resolution / 3600.0
@@ -128,41 +130,80 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int | None:
         if self.time is not None and time > self.time:  # a new time step: settle the last
             hours = self._hours(time - self.time)
-            self.batteries = {
-                eid: replace(charged(b, b.power, hours), power=0.0)
-                for eid, b in self.batteries.items()
+            self.banks = {
+                eid: [replace(charged(b, b.power, hours), power=0.0) for b in bank]
+                for eid, bank in self.banks.items()
             }
         new_step = self.time != time
         self.time = time
         hours = self._hours(self.step_size)
         for eid, data in inputs.items():
-            battery = self.batteries[eid]
-            targets = data.get("P_target[MW]")
-            if targets:
-                power = float(sum(targets.values()))
-            elif data.get("scale_factor"):
-                power = battery.power * float(next(iter(data["scale_factor"].values())))
-            else:
+            bank = self.banks[eid]
+            powers = self._setpoints(eid, bank, data)
+            if powers is None:
                 continue
-            band = storage_band(battery, hours)
-            self.batteries[eid] = replace(battery, power=min(max(power, band.min), band.max))
+            for i, (battery, power) in enumerate(zip(bank, powers, strict=True)):
+                band = storage_band(battery, hours)
+                bank[i] = replace(battery, power=min(max(power, band.min), band.max))
         return time + self.step_size if new_step else None
 
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    def _setpoints(self, eid: str, bank: list[Storage], data: dict[str, Any]) -> list[float] | None:
+        """The powers the set-points in ``data`` ask of ``bank``'s batteries, if any."""
+        targets = data.get("P_target[MW]")
+        if eid in self._listed:
+            if not targets:
+                return None
+            (values,) = targets.values()
+            if len(values) != len(bank):
+                raise ConfigurationError(
+                    f"{eid}: P_target[MW] has {len(values)} values for {len(bank)} batteries"
+                )
+            return [float(v) for v in values]
+        if targets:
+            return [float(sum(targets.values()))]
+        if data.get("scale_factor"):
+            return [bank[0].power * float(next(iter(data["scale_factor"].values())))]
+        return None
+
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
         data = {}
         for eid, attrs in outputs.items():
-            battery = self.batteries[eid]
-            power = battery.power
-            values = {
-                "P[MW]": power,
-                "P_discharge[MW]": max(power, 0.0),
-                "P_charge[MW]": max(-power, 0.0),
-                "soc": battery.soc,
-                "E[MWh]": battery.content,
-            }
-            data[eid] = {
-                attr: values[attr] if attr in values else getattr(battery, attr)
-                for attr in attrs
-                if attr in values or attr in PARAMETERS
-            }
+            bank = self.banks[eid]
+            wanted = [attr for attr in attrs if attr in _OUTPUTS or attr in PARAMETERS]
+            if eid in self._listed:
+                data[eid] = {attr: [_output(b, attr) for b in bank] for attr in wanted}
+            else:
+                data[eid] = {attr: _output(bank[0], attr) for attr in wanted}
         return data
+
+
+_OUTPUTS = {
+    "P[MW]": lambda b: b.power,
+    "P_discharge[MW]": lambda b: max(b.power, 0.0),
+    "P_charge[MW]": lambda b: max(-b.power, 0.0),
+    "soc": lambda b: b.soc,
+    "E[MWh]": lambda b: b.content,
+}
+
+
+def _output(battery: Storage, attr: str) -> float:
+    """A battery's output ``attr`` (one of `_OUTPUTS` or `PARAMETERS`)."""
+    reader = _OUTPUTS.get(attr)
+    return float(reader(battery) if reader is not None else getattr(battery, attr))
+
+
+def _battery(name: str, params: Any) -> Storage:
+    """The battery ``params`` describe (a ``Battery``'s params), or an error naming it."""
+    if not isinstance(params, dict):
+        raise ConfigurationError(f"battery {name}: {params!r} is no mapping of its params")
+    unknown = sorted(set(params) - {"soc", *PARAMETERS})
+    if unknown:
+        raise ConfigurationError(f"battery {name}: unknown param(s) {', '.join(unknown)}")
+    missing = [p for p in ("capacity", "soc", "charge_max", "discharge_max") if p not in params]
+    if missing:
+        raise ConfigurationError(f"battery {name}: no {', '.join(missing)}")
+    rest = {k: v for k, v in params.items() if k not in ("capacity", "soc")}
+    try:
+        return Storage.at_soc(params["capacity"], params["soc"], **rest)
+    except InvalidStateError as error:
+        raise InvalidStateError(f"battery {name}: {error}") from None

@@ -17,6 +17,13 @@ lookups) every step, although only loads' and generators' powers change. Here:
   default 1e-8, `tests/integration/test_gridsim.py`): recycling starts from the last
   step's voltages, so the iterations end at a slightly different point inside it.
 
+Model ``Injections`` (added here): many buses' injections in one entity, created after the
+grid with ``buses=[<bus index>, ...]``; its inputs ``P_gen[MW]`` and ``P_load[MW]`` are
+lists with one value per listed bus (a bus may be listed more than once: its values add
+up), one source each, so mosaik moves a list where it moved a value per bus and unit. They
+feed the same hidden generator and load per bus as the ``Bus`` entities' inputs; all
+inputs that reach one row in a step add up.
+
 Only what the scenario does is allowed: elements switched in or out of service after the
 first power flow, or profiles inside the grid simulator, would make the recycled model
 stale, so both are refused.
@@ -24,14 +31,22 @@ stale, so both are refused.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandapower as pp
 from mosaik_components.pandapower.simulator import MODEL_TO_ELEMENT_SPECS, Simulator
 
-__all__ = ["RECYCLE", "RecyclingGrid"]
+from massca.model import ConfigurationError
+
+__all__ = ["INJECTIONS", "RECYCLE", "RecyclingGrid"]
+
+INJECTIONS = "Injections"
+_INJECTED = {"P_gen[MW]": ("sgen", "p_mw"), "P_load[MW]": ("load", "p_mw")}
+"""An ``Injections`` input -> the table and column of each bus's hidden element."""
 
 RECYCLE = {"bus_pq": True, "gen": False, "trafo": False}
 """What pandapower recomputes each step: the buses' P and Q only."""
@@ -44,8 +59,36 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__()
+        self.meta = copy.deepcopy(self.meta)
+        self.meta["models"][INJECTIONS] = {
+            "public": True,
+            "params": ["buses"],
+            "attrs": list(_INJECTED),
+        }
         self._targets: dict[tuple[str, str], _Target] = {}
+        self._injections: dict[str, np.ndarray] = {}  # entity -> its buses
+        self._rows: dict[tuple[str, str], np.ndarray] = {}  # see _hidden_rows
         self._solved = False
+
+    def create(self, num: int, model: str, **params: Any) -> Any:
+        if model != INJECTIONS:
+            return super().create(num, model, **params)
+        if not self._net:
+            raise ConfigurationError(f"create the Grid before {INJECTIONS}")
+        buses = params.get("buses")
+        if isinstance(buses, str) or not isinstance(buses, Sequence) or not buses:
+            raise ConfigurationError(
+                f"{INJECTIONS}(buses={buses!r}): give a non-empty list of bus indices"
+            )
+        unknown = sorted({b for b in buses if b not in self._net.bus.index})
+        if unknown:
+            raise ConfigurationError(f"{INJECTIONS}: no bus {unknown[:5]} in the grid")
+        created = []
+        for _ in range(num):
+            eid = f"{INJECTIONS}-{len(self._injections)}"
+            self._injections[eid] = np.asarray(buses, dtype=int)
+            created.append({"eid": eid, "type": INJECTIONS, "rel": []})
+        return created
 
     def create_grid(self, **params: Any) -> Any:
         created = super().create_grid(**params)
@@ -67,21 +110,51 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
     def step(
         self, time: int, inputs: dict[str, dict[str, dict[str, Any]]], max_advance: int
     ) -> Any:
-        columns: dict[tuple[str, str], tuple[list[Any], list[float]]] = defaultdict(
-            lambda: ([], [])
-        )
+        columns: dict[tuple[str, str], tuple[list[Any], list[Any]]] = defaultdict(lambda: ([], []))
         for eid, data in inputs.items():
+            buses = self._injections.get(eid)
             for attr, values in data.items():
-                table, column, row, aggregator = self._target(eid, attr)
-                rows, written = columns[table, column]
-                rows.append(row)
-                written.append(aggregator(values.values()))
+                if buses is not None:
+                    table, column = _INJECTED[attr]
+                    rows = self._hidden_rows(eid, table)
+                    written = self._injected(eid, attr, values, len(buses))
+                else:
+                    table, column, row, aggregator = self._target(eid, attr)
+                    rows, written = [row], [aggregator(values.values())]
+                into_rows, into_values = columns[table, column]
+                into_rows.append(rows)
+                into_values.append(written)
         net = self._net
         for (table, column), (rows, written) in columns.items():
-            net[table].loc[rows, column] = np.asarray(written, dtype=float)
+            every_row = np.concatenate([np.asarray(r, dtype=int) for r in rows])
+            every_value = np.concatenate([np.asarray(w, dtype=float) for w in written])
+            unique, where = np.unique(every_row, return_inverse=True)
+            net[table].loc[unique, column] = np.bincount(where, weights=every_value)
         pp.runpp(net, numba=pp.NUMBA_INSTALLED, recycle=RECYCLE)
         self._solved = True
         return time + self._step_size if self._step_size else None
+
+    def _hidden_rows(self, eid: str, table: str) -> np.ndarray:
+        """The rows in ``table`` of the hidden elements of the ``Injections`` entity
+        ``eid``'s buses (looked up once)."""
+        key = (eid, table)
+        rows = self._rows.get(key)
+        if rows is None:
+            buses = self._injections[eid]
+            rows = self._rows[key] = self.bus_auto_elements.loc[buses, table].to_numpy()
+        return rows
+
+    @staticmethod
+    def _injected(eid: str, attr: str, values: dict[str, Any], count: int) -> Any:
+        """The one list of ``attr`` an ``Injections`` entity received, checked."""
+        if len(values) != 1:
+            raise ConfigurationError(
+                f"{eid}: {attr} comes from {sorted(values)}; connect one list per attribute"
+            )
+        (written,) = values.values()
+        if len(written) != count:
+            raise ConfigurationError(f"{eid}: {attr} has {len(written)} values for {count} buses")
+        return written
 
     def _target(self, eid: str, attr: str) -> _Target:
         """The table, column and row the attribute ``attr`` of ``eid`` writes to, and how

@@ -29,6 +29,7 @@ and the last one at ``finalize``: a run that stops early keeps every completed s
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import IO, Any
@@ -55,7 +56,8 @@ CELL_COLUMNS = {
 """A cell's MAS output -> the suffix of its column (``<cell>_<suffix>``)."""
 CELL_OUTPUTS = tuple(CELL_COLUMNS)
 BATTERY_OUTPUTS = ("E[MWh]", "capacity")
-"""What the collector reads from each battery of `massca.scenario.batteries`."""
+"""What the collector reads from each ``Battery`` or ``Batteries`` bank of
+`massca.scenario.batteries` (a bank's lists are summed)."""
 
 META: dict[str, Any] = {
     "api_version": "3.0",
@@ -144,12 +146,13 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             column = CELL_COLUMNS.get(attr)
             if column:
                 row[f"{self.cells[eid]}_{column}"] = value
-        elif eid in self.batteries:
+        elif eid in self.batteries:  # a battery's values, or a bank's lists of them
             energy, capacity = self.stored.get(eid, (0.0, 0.0))
+            total = math.fsum(value) if isinstance(value, list) else value
             if attr == "E[MWh]":
-                energy = value
+                energy = total
             elif attr == "capacity":
-                capacity = value
+                capacity = total
             self.stored[eid] = (energy, capacity)
         elif attr == "P[MW]":
             row["external_grid_p_mw"] = value

@@ -1,124 +1,182 @@
 """PV, wind, flexible-load and dispatchable-generator simulators (mosaik_api_v3): the first
-three driven by SimBench profiles.
+three driven by SimBench profiles, many units to an entity, their values in lists.
 
-Belongs here: the scenario's unit simulator. Not here: the grid (mosaik-pandapower-2) or
+Belongs here: the scenario's unit simulator. Not here: the grid (the grid simulator) or
 the agents.
+
+Model ``Units``: a group of units (a cell's, or a controller's share of one), created
+with ``units=[{"kind": ..., "rating": ..., "profile": ..., "flexibility": ...}, ...]``:
+``kind`` one of `KINDS`, ``rating`` in MW, ``profile`` a profile of the simulator's
+`Profiles` (not for a dispatchable unit), ``flexibility`` a load's shiftable share.
+Every attribute is a list with one value per unit, in that order: mosaik moves a few
+lists per group instead of a value per unit and attribute.
 
 Each unit's *natural* output in a 15-minute slot is its profile value times its rating.
 It reports ``P[MW]`` (its present output) and its flexibility band ``P_min[MW]`` /
 ``P_max[MW]``: ``[0, natural]`` for PV and wind (curtailable down to nothing), and
 ``natural * (1 -+ flexibility)`` for a load (it can shift that share). A dispatchable
 generator (CHP, fuel cell) has no profile: it stands by at 0 MW and can run anywhere in
-``[0, rating]`` (upward flexibility). A ``scale_factor`` arriving over the weak
-connection multiplies the present output within the same time step, a ``P_target[MW]``
-replaces it (clamped into the band: how a unit at 0 MW is started); every new time step
-starts from the natural output (standby for a dispatchable unit), and the MAS sends the
-unit its set-point again in its first iteration.
+``[0, rating]`` (upward flexibility). For the grid, ``P_gen[MW]`` holds the generators'
+output (0 for loads) and ``P_load[MW]`` the loads' (0 for generators). A ``P_target[MW]``
+list arriving over the weak connection sets each unit's output, clamped into its band,
+within the same time step; every new time step starts from the natural output (standby
+for a dispatchable unit), and the MAS sends the units their set-points again in its first
+iteration.
 
 The simulator is *hybrid*: stepped every ``step_size`` seconds, and again at the same
-time whenever a set-point arrives (its trigger attributes).
+time whenever set-points arrive (its trigger attribute).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import mosaik_api_v3
+import numpy as np
 
-from massca.scenario.profiles import Profiles
+from massca.model import ConfigurationError
+from massca.scenario.profiles import SLOT_SECONDS, Profiles
 
-__all__ = ["META", "UnitSimulator"]
+__all__ = ["KINDS", "META", "UnitSimulator"]
+
+KINDS = ("pv", "wind", "load", "dispatchable")
+"""The kinds of unit the simulator has."""
 
 META: dict[str, Any] = {
     "api_version": "3.0",
     "type": "hybrid",
     "models": {
-        kind: {
+        "Units": {
             "public": True,
-            "params": ["rating", "profile", "flexibility"],
-            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "scale_factor", "P_target[MW]"],
-            "trigger": ["scale_factor", "P_target[MW]"],
+            "params": ["units"],
+            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "P_gen[MW]", "P_load[MW]", "P_target[MW]"],
+            "trigger": ["P_target[MW]"],
         }
-        for kind in ("PV", "Wind", "Load", "Dispatchable")
     },
 }
 
 
+@dataclass(slots=True)
+class _Group:
+    """A ``Units`` entity's units as arrays, one element per unit."""
+
+    rows: np.ndarray  # each unit's row in the simulator's profile matrix
+    rating: np.ndarray
+    flexibility: np.ndarray
+    is_load: np.ndarray
+    is_dispatchable: np.ndarray
+    natural: np.ndarray
+    p: np.ndarray
+
+    def band(self) -> tuple[np.ndarray, np.ndarray]:
+        """The units' ``(P_min, P_max)`` in MW for the present time step."""
+        natural = self.natural
+        share = np.where(self.is_load, self.flexibility, 0.0)
+        low = np.where(self.is_load, natural * (1.0 - share), 0.0)
+        profiled = np.where(self.is_load, natural * (1.0 + share), natural)
+        high = np.where(self.is_dispatchable, self.rating, profiled)
+        return low, high
+
+
 class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
-    """PV, Wind and Load entities; see the module docstring."""
+    """``Units`` entities; see the module docstring."""
 
     def __init__(self) -> None:
         super().__init__(META)
-        self.profiles: Profiles | None = None
         self.step_size = 900
-        self.units: dict[str, dict[str, Any]] = {}
+        self.groups: dict[str, _Group] = {}
+        self._names: list[str] = []  # the profile matrix's rows: profiles, then standby
+        self._matrix = np.zeros((1, 1))
 
     def init(
         self, sid: str, time_resolution: float = 1.0, profiles: Any = None, step_size: int = 900
     ) -> dict[str, Any]:
         if not isinstance(profiles, Profiles):
-            raise ValueError("UnitSimulator needs profiles=massca.scenario.profiles.Profiles")
-        self.profiles = profiles
+            raise ConfigurationError(
+                "UnitSimulator needs profiles=massca.scenario.profiles.Profiles"
+            )
+        self._names = list(profiles.values)
+        slots = min(len(v) for v in profiles.values.values())
+        standby = np.zeros(slots)
+        self._matrix = np.vstack([v[:slots] for v in profiles.values.values()] + [standby])
         self.step_size = step_size
         return self.meta  # type: ignore[no-any-return]
 
-    def create(
-        self, num: int, model: str, rating: float, profile: str = "", flexibility: float = 0.0
-    ) -> list[dict[str, Any]]:
-        assert self.profiles is not None
-        if model != "Dispatchable" and profile not in self.profiles.values:
-            raise ValueError(f"unknown profile {profile!r}: {sorted(self.profiles.values)}")
+    def create(self, num: int, model: str, units: Any = None) -> list[dict[str, Any]]:
+        specs = self._checked(units)
+        kinds = [spec["kind"] for spec in specs]
+        standby = len(self._names)
         created = []
         for _ in range(num):
-            eid = f"{model}-{len(self.units)}"
-            self.units[eid] = {
-                "model": model,
-                "rating": float(rating),
-                "profile": profile,
-                "flexibility": float(flexibility),
-                "natural": 0.0,
-                "p": 0.0,
-            }
+            eid = f"{model}-{len(self.groups)}"
+            count = len(specs)
+            self.groups[eid] = _Group(
+                rows=np.array(
+                    [
+                        standby if s["kind"] == "dispatchable" else self._names.index(s["profile"])
+                        for s in specs
+                    ]
+                ),
+                rating=np.array([float(s["rating"]) for s in specs]),
+                flexibility=np.array([float(s.get("flexibility", 0.0)) for s in specs]),
+                is_load=np.array([k == "load" for k in kinds]),
+                is_dispatchable=np.array([k == "dispatchable" for k in kinds]),
+                natural=np.zeros(count),
+                p=np.zeros(count),
+            )
             created.append({"eid": eid, "type": model})
         return created
 
+    def _checked(self, units: Any) -> list[Mapping[str, Any]]:
+        """``units`` of ``create``, or a `ConfigurationError` naming the unit and field."""
+        if isinstance(units, str) or not isinstance(units, Sequence) or not units:
+            raise ConfigurationError(
+                f"Units(units={units!r}): give a non-empty list of units, e.g. "
+                "[{'kind': 'pv', 'rating': 1.0, 'profile': 'pv'}]"
+            )
+        for i, spec in enumerate(units):
+            if not isinstance(spec, Mapping) or spec.get("kind") not in KINDS:
+                raise ConfigurationError(f"Units unit {i}: {spec!r} needs a kind of {KINDS}")
+            rating = spec.get("rating")
+            number = isinstance(rating, int | float) and not isinstance(rating, bool)
+            if not number or not 0.0 <= rating < float("inf"):
+                raise ConfigurationError(f"Units unit {i}: rating = {rating!r}, give MW >= 0")
+            if spec["kind"] != "dispatchable" and spec.get("profile") not in self._names:
+                raise ConfigurationError(
+                    f"Units unit {i}: unknown profile {spec.get('profile')!r}: {self._names}"
+                )
+        return list(units)
+
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int | None:
-        assert self.profiles is not None
         if inputs:  # a same-time step: set-points from the MAS
             for eid, data in inputs.items():
-                unit = self.units[eid]
                 targets = data.get("P_target[MW]")
-                factors = data.get("scale_factor")
                 if targets:
-                    low, high = self._band(unit)
-                    unit["p"] = min(max(next(iter(targets.values())), low), high)
-                elif factors:
-                    unit["p"] *= next(iter(factors.values()))
+                    group = self.groups[eid]
+                    low, high = group.band()
+                    (values,) = targets.values()
+                    group.p = np.clip(np.asarray(values, dtype=float), low, high)
             return None
-        at = self.profiles.at
-        for unit in self.units.values():
-            if unit["model"] == "Dispatchable":
-                unit["natural"] = unit["p"] = 0.0  # standby
-            else:
-                unit["natural"] = unit["p"] = at(unit["profile"], time) * unit["rating"]
+        slot = time // SLOT_SECONDS
+        for group in self.groups.values():
+            group.natural = self._matrix[group.rows, slot] * group.rating
+            group.p = group.natural.copy()
         return time + self.step_size
 
-    @staticmethod
-    def _band(unit: dict[str, Any]) -> tuple[float, float]:
-        """The unit's ``(P_min, P_max)`` in MW for the present time step."""
-        natural = unit["natural"]
-        if unit["model"] == "Load":
-            share = unit["flexibility"]
-            return natural * (1.0 - share), natural * (1.0 + share)
-        if unit["model"] == "Dispatchable":
-            return 0.0, unit["rating"]
-        return 0.0, natural
-
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, list[float]]]:
         data = {}
         for eid, attrs in outputs.items():
-            unit = self.units[eid]
-            low, high = self._band(unit)
-            values = {"P[MW]": unit["p"], "P_min[MW]": low, "P_max[MW]": high}
-            data[eid] = {attr: values[attr] for attr in attrs if attr in values}
+            group = self.groups[eid]
+            low, high = group.band()
+            p = group.p
+            values = {
+                "P[MW]": p,
+                "P_min[MW]": low,
+                "P_max[MW]": high,
+                "P_gen[MW]": np.where(group.is_load, 0.0, p),
+                "P_load[MW]": np.where(group.is_load, p, 0.0),
+            }
+            data[eid] = {attr: values[attr].tolist() for attr in attrs if attr in values}
         return data

@@ -3,21 +3,25 @@
 Belongs here: starting the simulators, creating entities and connecting them. Not here:
 what each simulator does, running the world and reporting (`run`).
 
-The world: the grid (mosaik-pandapower-2, power flow every step); one unit simulator
-(PV, wind, loads with SimBench profiles, dispatchable CHP and fuel cells); one battery
-simulator (`massca.scenario.batteries`; none if ``storage_hours`` is 0); the MAS
-(massca's mosaik shell) in a group with the units and batteries so that set-points can
-loop back within a time step; the results collector.
+The world: the grid (`massca.scenario.gridsim`, mosaik-pandapower-2's with a recycled
+power flow, every step); one unit simulator (PV, wind, loads with SimBench profiles,
+dispatchable CHP and fuel cells); one battery simulator (`massca.scenario.batteries`;
+none if ``storage_hours`` is 0); the MAS (massca's mosaik shell) in a group with the
+units and batteries so that set-points can loop back within a time step; the results
+collector.
 Per cell: a cell controller with the cell's interface limits (its transformers' rating
 times ``interface_scale``), a chain of ``depth`` controllers over the cell's units
 (shuffled with ``seed``, then divided evenly, as the prototype did), one agent per unit
 with its merit level (`MERIT_LEVELS`, used by ``within = "merit"``). The MAS decides
 with the configured strategies and the external grid's ``grid_limit``.
-Each unit feeds its bus (``P_gen[MW]`` or ``P_load[MW]``; a battery its discharge to
-``P_gen[MW]`` and its charge to ``P_load[MW]``) and its agent; the original grid
-elements are disabled. PV, wind and loads take ``scale_factor`` set-points; dispatchable
-units and batteries, which may stand at 0 MW, take ``P_target[MW]``. The external grid's
-power reaches the coordinator one step late (time-shifted), as in the prototype.
+mosaik moves lists, not a value per unit: the units under one controller are one
+``Units`` entity of the unit simulator, their batteries one ``Batteries`` entity, each
+read by one unit group of the MAS (`massca.compat.mosaik.groups`), which sends back one
+list of ``P_target[MW]`` set-points, and each feeds its buses through one ``Injections``
+entity of the grid (generators and discharging batteries into ``P_gen[MW]``, loads and
+charging batteries into ``P_load[MW]``); the original grid elements are disabled. The
+external grid's power reaches the coordinator one step late (time-shifted), as in the
+prototype.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from massca.compat.mosaik.convert import STORAGE_INPUTS
+from massca.compat.mosaik.groups import GROUP_MODEL
 from massca.memory import check_fits
 from massca.model.builders import split_evenly
 from massca.scenario.config import ScenarioConfig
@@ -70,7 +75,13 @@ BYTES_PER_CELL = 650_000
 """Memory one cell of the default scenario takes (its grid, profiles, simulators' and
 agents' state): measured 592 KB per cell (peak RSS over 2, 12 and 60 cells), rounded
 up."""
-_MODEL = {"pv": "PV", "wind": "Wind", "load": "Load", "dispatchable": "Dispatchable"}
+_BANDS = {
+    "pv": "production",
+    "wind": "production",
+    "dispatchable": "production",
+    "load": "consumption",
+    "battery": "storage",
+}
 _BATTERY_INPUTS = tuple(attr for attr in STORAGE_INPUTS if attr != "current")
 BATTERY_EFFICIENCY = 0.95
 """The batteries' charge and discharge efficiency (about 90 % round trip, lithium-ion)."""
@@ -138,12 +149,12 @@ def build_world(
         )
         unitsim = world.start("Units", step_size=config.step, profiles=profiles)
         batterysim = world.start("Batteries", step_size=config.step)
-    sims = _Sims(massim, unitsim, batterysim, entities)
+    sims = _Sims(massim, unitsim, batterysim, gridsim)
     coordinator = massim.MosaikAgents()
     rng = random.Random(config.seed)
     cells: dict[str, str] = {}
     cell_agents = []
-    batteries: dict[str, tuple[str, Any]] = {}  # battery eid -> (its cell, the entity)
+    batteries: dict[str, tuple[str, Any]] = {}  # bank eid -> (its cell, the entity)
     storage_mwh = 0.0
     agents = 1
     said = time.monotonic()
@@ -167,13 +178,17 @@ def build_world(
             if config.depth:
                 chain.append(massim.MosaikAgents.create(num=1, controller=chain[-1].eid)[0])
                 agents += 1
-            for unit in group:
-                scale = 1.0 if unit.kind == "load" else der_factor
-                entity = _add_unit(world, sims, chain[-1].eid, unit, config, scale)
-                if unit.kind == "battery":
-                    batteries[entity.eid] = (f"cell-{cell}", entity)
-                    storage_mwh += unit.rating_mw * scale * config.storage_hours
-                agents += 1
+            scales = [1.0 if unit.kind == "load" else der_factor for unit in group]
+            _add_units(world, sims, chain[-1].eid, group, scales, config)
+            bank = _add_batteries(world, sims, chain[-1].eid, group, der_factor, config)
+            if bank is not None:
+                batteries[bank.eid] = (f"cell-{cell}", bank)
+                storage_mwh += sum(
+                    u.rating_mw * der_factor * config.storage_hours
+                    for u in group
+                    if u.kind == "battery"
+                )
+            agents += len(group)
     # the units now feed their buses: the grid's own elements must not count twice (the
     # batteries are no grid elements: `build_grid` took them out)
     gridsim.disable_elements(
@@ -212,48 +227,87 @@ def build_world(
 
 @dataclass(frozen=True, slots=True)
 class _Sims:
-    """The started simulators a unit is created in, and the grid's entities by eid."""
+    """The started simulators the units are created in."""
 
     mas: Any
     units: Any
     batteries: Any
-    grid: dict[str, Any]
+    grid: Any
 
 
-def _add_unit(
-    world: Any, sims: _Sims, controller: str, unit: GridUnit, config: ScenarioConfig, scale: float
+def _add_units(
+    world: Any,
+    sims: _Sims,
+    controller: str,
+    group: list[GridUnit],
+    scales: list[float],
+    config: ScenarioConfig,
+) -> None:
+    """The group's units other than batteries (``scales``: each unit's rating factor):
+    one ``Units`` entity, its unit group of agents under ``controller`` and its
+    injections into the grid, connected."""
+    chosen = [(u, scale) for u, scale in zip(group, scales, strict=True) if u.kind != "battery"]
+    if not chosen:
+        return
+    entity = sims.units.Units(
+        units=[
+            {
+                "kind": u.kind,
+                "rating": u.rating_mw * scale,
+                "profile": u.profile,
+                "flexibility": config.flexibility if u.kind == "load" else 0.0,
+            }
+            for u, scale in chosen
+        ]
+    )
+    agents = _agents(sims, controller, [u for u, _ in chosen])
+    world.connect(entity, agents, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
+    world.connect(agents, entity, "P_target[MW]", weak=True)
+    injections = sims.grid.Injections(buses=[u.bus for u, _ in chosen])
+    world.connect(entity, injections, "P_gen[MW]", "P_load[MW]")
+
+
+def _add_batteries(
+    world: Any,
+    sims: _Sims,
+    controller: str,
+    group: list[GridUnit],
+    scale: float,
+    config: ScenarioConfig,
 ) -> Any:
-    """The unit's simulated entity and its agent under ``controller``, connected to each
-    other and to the unit's bus; returns the entity."""
-    bus = sims.grid[f"Bus-{unit.bus}"]
-    rating = unit.rating_mw * scale
-    if unit.kind == "battery":
-        agent = _agent(sims, controller, "storage", unit)
-        entity = sims.batteries.Battery(
-            capacity=rating * config.storage_hours,
-            soc=config.soc0,
-            charge_max=rating,
-            discharge_max=rating,
-            charge_efficiency=BATTERY_EFFICIENCY,
-            discharge_efficiency=BATTERY_EFFICIENCY,
-        )
-        world.connect(entity, agent, ("P[MW]", "current"), *_BATTERY_INPUTS)
-        world.connect(agent, entity, "P_target[MW]", weak=True)
-        world.connect(entity, bus, ("P_discharge[MW]", "P_gen[MW]"), ("P_charge[MW]", "P_load[MW]"))
-        return entity
-    band = "consumption" if unit.kind == "load" else "production"
-    agent = _agent(sims, controller, band, unit)
-    flexibility = config.flexibility if unit.kind == "load" else 0.0
-    model = getattr(sims.units, _MODEL[unit.kind])
-    entity = model(rating=rating, profile=unit.profile, flexibility=flexibility)
-    world.connect(entity, agent, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
-    setpoint = "P_target[MW]" if unit.kind == "dispatchable" else "scale_factor"
-    world.connect(agent, entity, setpoint, weak=True)
-    world.connect(entity, bus, ("P[MW]", "P_load[MW]" if unit.kind == "load" else "P_gen[MW]"))
-    return entity
+    """The group's batteries (ratings times ``scale``): one ``Batteries`` entity, its unit
+    group of storage agents under ``controller`` and its injections, connected; returns
+    the entity, or None if the group has no battery."""
+    chosen = [u for u in group if u.kind == "battery"]
+    if not chosen:
+        return None
+    bank = sims.batteries.Batteries(
+        batteries=[
+            {
+                "capacity": u.rating_mw * scale * config.storage_hours,
+                "soc": config.soc0,
+                "charge_max": u.rating_mw * scale,
+                "discharge_max": u.rating_mw * scale,
+                "charge_efficiency": BATTERY_EFFICIENCY,
+                "discharge_efficiency": BATTERY_EFFICIENCY,
+            }
+            for u in chosen
+        ]
+    )
+    agents = _agents(sims, controller, chosen)
+    world.connect(bank, agents, ("P[MW]", "current"), *_BATTERY_INPUTS)
+    world.connect(agents, bank, "P_target[MW]", weak=True)
+    injections = sims.grid.Injections(buses=[u.bus for u in chosen])
+    world.connect(
+        bank, injections, ("P_discharge[MW]", "P_gen[MW]"), ("P_charge[MW]", "P_load[MW]")
+    )
+    return bank
 
 
-def _agent(sims: _Sims, controller: str, band: str, unit: GridUnit) -> Any:
-    return sims.mas.MosaikAgents.create(
-        num=1, controller=controller, unit=band, priority=MERIT_LEVELS[unit.profile]
-    )[0]
+def _agents(sims: _Sims, controller: str, units: list[GridUnit]) -> Any:
+    """One unit group of the MAS for ``units``, under ``controller``."""
+    return getattr(sims.mas, GROUP_MODEL)(
+        controller=controller,
+        units=[_BANDS[u.kind] for u in units],
+        priorities=[MERIT_LEVELS[u.profile] for u in units],
+    )

@@ -1,0 +1,108 @@
+"""The scenario's list-valued simulators: a ``Units`` group and a ``Batteries`` bank
+behave as their units and batteries would one entity each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from massca.model import ConfigurationError, InvalidStateError
+from massca.scenario.batteries import PARAMETERS, BatterySimulator
+from massca.scenario.profiles import Profiles
+from massca.scenario.units import UnitSimulator
+
+PROFILES = Profiles(
+    datetime(2016, 6, 1), {"pv": np.array([0.5, 1.0]), "residential": np.array([0.2, 0.4])}
+)
+UNITS = [
+    {"kind": "pv", "rating": 2.0, "profile": "pv"},
+    {"kind": "load", "rating": 10.0, "profile": "residential", "flexibility": 0.1},
+    {"kind": "dispatchable", "rating": 0.5},
+]
+
+
+def units_sim() -> tuple[UnitSimulator, str]:
+    sim = UnitSimulator()
+    sim.init("Units-0", profiles=PROFILES, step_size=900)
+    return sim, sim.create(1, "Units", units=UNITS)[0]["eid"]
+
+
+def test_a_units_group_reports_each_units_output_and_band() -> None:
+    sim, eid = units_sim()
+    sim.step(900, {}, 10**9)  # the second slot
+    assert sim.get_data({eid: ["P[MW]", "P_min[MW]", "P_max[MW]", "P_gen[MW]", "P_load[MW]"]}) == {
+        eid: {
+            "P[MW]": [2.0, 4.0, 0.0],  # PV at its rating, the load at 0.4 x 10 MW, CHP standby
+            "P_min[MW]": [0.0, pytest.approx(3.6), 0.0],
+            "P_max[MW]": [2.0, pytest.approx(4.4), 0.5],
+            "P_gen[MW]": [2.0, 0.0, 0.0],
+            "P_load[MW]": [0.0, 4.0, 0.0],
+        }
+    }
+
+
+def test_set_points_are_clamped_into_each_band_and_the_next_step_starts_afresh() -> None:
+    sim, eid = units_sim()
+    sim.step(0, {}, 10**9)
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_0": [0.25, 9.0, 0.3]}}}, 10**9)
+    assert sim.get_data({eid: ["P[MW]"]})[eid]["P[MW]"] == [0.25, pytest.approx(2.2), 0.3]
+    sim.step(900, {}, 10**9)
+    assert sim.get_data({eid: ["P[MW]"]})[eid]["P[MW]"] == [2.0, 4.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("units", "said"),
+    [
+        ([], "give a non-empty list of units"),
+        ([{"kind": "hydro", "rating": 1.0}], "Units unit 0: .* needs a kind of"),
+        ([{"kind": "pv", "rating": -1.0, "profile": "pv"}], "rating = -1.0, give MW >= 0"),
+        ([{"kind": "pv", "rating": 1.0, "profile": "sun"}], "unknown profile 'sun'"),
+    ],
+)
+def test_a_bad_units_group_is_named(units, said) -> None:
+    sim = UnitSimulator()
+    sim.init("Units-0", profiles=PROFILES)
+    with pytest.raises(ConfigurationError, match=said):
+        sim.create(1, "Units", units=units)
+
+
+BATTERIES = [
+    {"capacity": 1.0, "soc": 0.5, "charge_max": 1.0, "discharge_max": 1.0},
+    {
+        "capacity": 2.0,
+        "soc": 0.9,
+        "charge_max": 0.5,
+        "discharge_max": 2.0,
+        "charge_efficiency": 0.9,
+    },
+]
+
+
+def test_a_bank_behaves_as_its_batteries_one_entity_each() -> None:
+    bank, single = BatterySimulator(), BatterySimulator()
+    for sim in (bank, single):
+        sim.init("Batteries-0", step_size=900)
+    (listed,) = bank.create(1, "Batteries", batteries=BATTERIES)
+    alone = [single.create(1, "Battery", **b)[0]["eid"] for b in BATTERIES]
+    attrs = ["P[MW]", "P_discharge[MW]", "P_charge[MW]", "soc", "E[MWh]", *PARAMETERS]
+    for time, powers in ((0, [-0.8, 1.5]), (900, [0.9, -3.0]), (1800, [0.0, 0.0])):
+        for sim in (bank, single):
+            sim.step(time, {}, 10**9)
+        bank.step(time, {listed["eid"]: {"P_target[MW]": {"MAS-0.Units_1": powers}}}, 10**9)
+        for eid, power in zip(alone, powers, strict=True):
+            single.step(time, {eid: {"P_target[MW]": {"MAS-0.Agent_1": power}}}, 10**9)
+        lists = bank.get_data({listed["eid"]: attrs})[listed["eid"]]
+        values = single.get_data(dict.fromkeys(alone, attrs))
+        for attr in attrs:
+            assert lists[attr] == [values[eid][attr] for eid in alone]
+
+
+def test_a_bad_bank_names_the_battery() -> None:
+    sim = BatterySimulator()
+    sim.init("Batteries-0")
+    with pytest.raises(InvalidStateError, match=r"battery Batteries-0\[1\]: storage capacity"):
+        sim.create(1, "Batteries", batteries=[BATTERIES[0], {**BATTERIES[0], "capacity": 0.0}])
+    with pytest.raises(ConfigurationError, match=r"battery Batteries-0\[0\]: no charge_max"):
+        sim.create(1, "Batteries", batteries=[{"capacity": 1.0, "soc": 0.5, "discharge_max": 1.0}])
