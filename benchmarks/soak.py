@@ -1,0 +1,133 @@
+"""A soak run of the main job: wall time, event-log size and memory, day by day.
+
+    python benchmarks/soak.py [--cells 50] [--days 28] [--out DIR] [-- <more massca run options>]
+
+Runs ``massca run --cells N --days D --no-plots`` as a child process (what a user runs,
+with the log on) and samples, every ``--every`` seconds, the child's resident memory
+(``VmRSS``), the rows of ``results.csv`` written so far and the size of the event log.
+Each simulated day ends when its last row (96 at 15-minute steps) is written; start-up is
+the time to the first row. Prints a table per day (wall seconds, log MB, RSS at the day's
+end) and the totals with a projection to a year (365 days at the run's median s/day and
+MB/day), and writes every sample to ``samples.csv`` in the run folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STEPS_PER_DAY = 96
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set size in MB (0 if it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except FileNotFoundError:
+        pass
+    return 0.0
+
+
+def rows(path: Path) -> int:
+    """The data rows in ``results.csv`` so far."""
+    try:
+        with path.open("rb") as file:
+            return max(sum(1 for _ in file) - 1, 0)
+    except FileNotFoundError:
+        return 0
+
+
+def log_bytes(folder: Path) -> int:
+    """The size of the run's event log so far, whatever its file name."""
+    return sum(p.stat().st_size for p in folder.glob("events*") if p.is_file())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=int, default=50)
+    parser.add_argument("--days", type=int, default=28)
+    parser.add_argument("--every", type=float, default=1.0, help="seconds between samples")
+    parser.add_argument("--out", type=Path, default=None, help="run folder (a temporary one)")
+    parser.add_argument("rest", nargs="*", help="more `massca run` options, after --")
+    args = parser.parse_args()
+    scratch = None
+    if args.out is None:
+        scratch = tempfile.TemporaryDirectory()
+        args.out = Path(scratch.name) / "soak"
+    command = [
+        sys.executable,
+        "-m",
+        "massca.cli",
+        "run",
+        "--cells",
+        str(args.cells),
+        "--days",
+        str(args.days),
+        "--no-plots",
+        "--quiet",
+        "--out",
+        str(args.out),
+        *args.rest,
+    ]
+    started = time.perf_counter()
+    child = subprocess.Popen(command)
+    samples: list[tuple[float, int, float, int]] = []  # (s, rows, RSS MB, log bytes)
+    day_ends: list[tuple[float, int, float]] = []  # (s, log bytes, RSS MB) per finished day
+    try:
+        while True:
+            done = child.poll() is not None
+            at = time.perf_counter() - started
+            written = rows(args.out / "results.csv")
+            sample = (at, written, rss_mb(child.pid), log_bytes(args.out))
+            if sample[2] or done:
+                samples.append(sample)
+            while written >= (len(day_ends) + 1) * STEPS_PER_DAY:
+                day_ends.append((at, sample[3], sample[2]))
+            if done:
+                break
+            time.sleep(args.every)
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+    if child.returncode != 0:
+        sys.exit(f"massca run failed with exit status {child.returncode}")
+    first_row = next((s for s, n, _, _ in samples if n > 0), samples[-1][0])
+    with (args.out / "samples.csv").open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["seconds", "rows", "rss_mb", "log_bytes"])
+        writer.writerows(samples)
+    print(f"{args.cells} cells, {args.days} day(s): start-up (to the first row) {first_row:.1f} s")
+    print("| day | wall s | log MB | RSS MB at its end |")
+    print("|---:|---:|---:|---:|")
+    walls, sizes = [], []
+    before_s, before_bytes = first_row, 0
+    for day, (at, size, rss) in enumerate(day_ends, 1):
+        walls.append(at - before_s)
+        sizes.append((size - before_bytes) / 1e6)
+        print(f"| {day} | {walls[-1]:.1f} | {sizes[-1]:.1f} | {rss:.0f} |")
+        before_s, before_bytes = at, size
+    peak = max(rss for _, _, rss, _ in samples)
+    print(f"peak RSS {peak:.0f} MB; final log {samples[-1][3] / 1e6:.1f} MB")
+    if walls:
+        per_day, mb_per_day = statistics.median(walls), statistics.median(sizes)
+        growth = (day_ends[-1][2] - day_ends[0][2]) / max(len(day_ends) - 1, 1)
+        print(
+            f"median {per_day:.2f} s/day (range {min(walls):.2f} to {max(walls):.2f}), "
+            f"{mb_per_day:.1f} MB/day of log, RSS growth {growth:+.2f} MB/day; a year: "
+            f"{365 * per_day / 60:.0f} min and {365 * mb_per_day / 1e3:.2f} GB of log"
+        )
+    if scratch is not None:
+        scratch.cleanup()
+
+
+if __name__ == "__main__":
+    main()
