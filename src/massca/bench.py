@@ -159,7 +159,7 @@ def run_bench(
     with tempfile.TemporaryDirectory(prefix="massca-bench-") as scratch:
         log_path = None
         if config.log:
-            log_path = config.log_path or str(Path(scratch) / "bench.jsonl")
+            log_path = config.log_path or str(Path(scratch) / "bench.zst")
         with asyncio.Runner(loop_factory=loop_for(config.runtime)) as runner:
             times, oracle, decision, sent = runner.run(
                 _measure(config, hierarchy, log_path, progress)

@@ -19,7 +19,7 @@ import orjson
 from massca import __version__
 from massca.errors import ConfigurationError, LogFormatError, MasscaError
 from massca.interrupts import EXIT_INTERRUPTED, stop_requests
-from massca.log import Event, LogContents, ReplayReport
+from massca.log import Event, LogHeader, ReplayReport
 from massca.log.events import receivers_of
 from massca.model.strategy import BETWEEN_CELLS, WITHIN_CELL
 
@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scale(commands)
     _add_bench(commands)
     _add_replay(commands)
+    _add_log(commands)
     return parser
 
 
@@ -187,7 +188,7 @@ def _add_run(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         "(SimBench profiles) in mosaik, with a pandapower power flow every step and the "
         "MAS balancing the cells. Defaults: the prototype's example (2 cells, depth 1, one "
         "day at 15-minute steps), decided cell by cell (cellular). Writes results.csv, "
-        "events.jsonl, config.json, summary.json and PNG plots into the run folder.",
+        "events.zst, config.json, summary.json and PNG plots into the run folder.",
     )
     _add_scenario_options(run)
     run.add_argument(
@@ -553,32 +554,29 @@ def _add_replay(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def _replay(args: argparse.Namespace) -> int:
     from massca.actors import replay_file
+    from massca.log import open_log
 
     if args.limit < 0:
         raise ConfigurationError(f"--limit {args.limit}: give a number of messages >= 0")
-    contents, report = replay_file(args.log)
-    if args.agent is not None and args.agent not in contents.header.hierarchy.kinds:
-        known = ", ".join(list(contents.header.hierarchy.kinds)[:6])
+    with open_log(args.log) as stream:
+        kinds = stream.header.hierarchy.kinds
+    if args.agent is not None and args.agent not in kinds:
+        known = ", ".join(list(kinds)[:6])
         raise ConfigurationError(
             f"--agent {args.agent!r}: no such agent in {args.log} (its agents: {known} ...)"
         )
-    _print_summary(args.log, contents, report)
-    if args.step is not None and not any(e.time == args.step for e in contents.events):
-        times = sorted({e.time for e in contents.events})
-        shown = ", ".join(map(str, times[:6])) + (" ..." if len(times) > 6 else "")
-        raise ConfigurationError(
-            f"--step {args.step}: no step at that time in {args.log} (its steps: {shown or 'none'})"
-        )
+    header, report = replay_file(args.log)
+    _print_summary(args.log, header, report)
     if args.agent is not None or args.step is not None:
-        _print_events(contents.events, args.agent, args.step, args.limit)
+        _print_events(args.log, args.agent, args.step, args.limit)
     if report.divergence is not None:
         print(report.divergence.describe())
         return EXIT_DIVERGED
     return 0
 
 
-def _print_summary(path: str, contents: LogContents, report: ReplayReport) -> None:
-    header, hierarchy = contents.header, contents.header.hierarchy
+def _print_summary(path: str, header: LogHeader, report: ReplayReport) -> None:
+    hierarchy = header.hierarchy
     runtime = header.config.get("runtime", "unknown")
     print(f"log: {path} (written by massca {header.massca_version}, runtime {runtime})")
     print(
@@ -598,13 +596,30 @@ def _print_summary(path: str, contents: LogContents, report: ReplayReport) -> No
     print(f"result: {verdict}")
 
 
-def _print_events(events: Sequence[Event], agent: str | None, step: int | None, limit: int) -> None:
-    chosen = [
-        e
-        for e in events
-        if (agent is None or agent == e.sender or agent in receivers_of(e))
-        and (step is None or e.time == step)
-    ]
+def _print_events(path: str, agent: str | None, step: int | None, limit: int) -> None:
+    """The messages of ``agent`` and/or at time ``step`` in the log at ``path``, read
+    again as a stream (at most ``limit`` kept); `ConfigurationError` for a ``step`` the
+    log lacks, naming the ones it has."""
+    from massca.log import open_log
+
+    chosen: list[Event] = []
+    count = 0
+    times: list[int] = []
+    with open_log(path) as stream:
+        for _, e in stream:
+            if not times or times[-1] != e.time:
+                times.append(e.time)
+            if (agent is None or agent == e.sender or agent in receivers_of(e)) and (
+                step is None or e.time == step
+            ):
+                count += 1
+                if len(chosen) < limit:
+                    chosen.append(e)
+    if step is not None and step not in times:
+        shown = ", ".join(map(str, times[:6])) + (" ..." if len(times) > 6 else "")
+        raise ConfigurationError(
+            f"--step {step}: no step at that time in {path} (its steps: {shown or 'none'})"
+        )
     what = " and ".join(
         part
         for part in (
@@ -613,8 +628,8 @@ def _print_events(events: Sequence[Event], agent: str | None, step: int | None, 
         )
         if part
     )
-    print(f"\nmessages of {what}: {len(chosen)}")
-    for event in chosen[:limit]:
+    print(f"\nmessages of {what}: {count}")
+    for event in chosen:
         body = orjson.dumps(_focus(event.body, agent)).decode()
         if len(body) > 120:
             body = body[:117] + "..."
@@ -622,8 +637,8 @@ def _print_events(events: Sequence[Event], agent: str | None, step: int | None, 
             f"  #{event.seq:<8} t={event.time} it={event.iteration}  "
             f"{event.sender} -> {_receivers(event, agent)}  {event.kind} {body}"
         )
-    if len(chosen) > limit:
-        print(f"  ... {len(chosen) - limit} more (raise --limit to see them)")
+    if count > limit:
+        print(f"  ... {count - limit} more (raise --limit to see them)")
 
 
 def _receivers(event: Event, agent: str | None) -> str:
@@ -633,6 +648,48 @@ def _receivers(event: Event, agent: str | None) -> str:
         return ", ".join(receivers)
     shown = agent if agent in receivers else ", ".join(receivers[:2])
     return f"{shown} (+{len(receivers) - (1 if agent in receivers else 2)} more)"
+
+
+# -- log ----------------------------------------------------------------------------------
+
+
+def _add_log(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    log = commands.add_parser(
+        "log",
+        help="convert an event log",
+        description="Work on event logs. `massca log export LOG` writes a log (compact or "
+        "plain) as plain JSON lines, one self-contained event per line, for other tools; "
+        "`massca replay` reads either.",
+    )
+    actions = log.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser(
+        "export",
+        help="write a log as plain JSON lines",
+        description="Write the log LOG as plain JSON lines (version 5: the same header "
+        "and events, one object per line).",
+    )
+    export.add_argument("log", metavar="LOG", help="an event log written by massca")
+    export.add_argument(
+        "--out", metavar="FILE", help="where to write (LOG with .jsonl for its suffix)"
+    )
+    export.add_argument("--overwrite", action="store_true", help="replace an existing FILE")
+    export.set_defaults(handler=_export)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from massca.log import export_plain
+
+    out = Path(args.out) if args.out is not None else Path(args.log).with_suffix(".jsonl")
+    if args.out == "":
+        raise ConfigurationError('--out "": give a file name')
+    exported = export_plain(args.log, out, overwrite=args.overwrite)
+    print(f"wrote {out}: {exported.events:,} events")
+    if exported.torn_line is not None:
+        print(
+            f"warning: line {exported.torn_line} of {args.log} is cut off (the writer "
+            "stopped mid-line); everything before it was exported"
+        )
+    return 0
 
 
 def _focus(body: Any, agent: str | None) -> Any:

@@ -241,7 +241,7 @@ COMMAND_LINES = [
     (
         "nosuchcommand",
         "massca: error: argument COMMAND: invalid choice: 'nosuchcommand' (choose from 'run', "
-        "'compare', 'scale', 'bench', 'replay') (see massca --help)",
+        "'compare', 'scale', 'bench', 'replay', 'log') (see massca --help)",
     ),
 ]
 
@@ -490,12 +490,14 @@ HEADERS = [
     (
         "an older version",
         lambda h, e: [_header(h, version=3), *e],
-        "{path}: log format version 3, but this massca reads version 4; " + WROTE_IT,
+        "{path}: log format version 3, but this massca reads version 5 (and plain logs of "
+        "version 4); " + WROTE_IT,
     ),
     (
         "a newer version",
         lambda h, e: [_header(h, version=99), *e],
-        "{path}: log format version 99, but this massca reads version 4; " + WROTE_IT,
+        "{path}: log format version 99, but this massca reads version 5 (and plain logs of "
+        "version 4); " + WROTE_IT,
     ),
     (
         "the hierarchy missing",

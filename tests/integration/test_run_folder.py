@@ -26,14 +26,14 @@ def test_an_earlier_run_is_refused_and_kept_unless_overwrite(tmp_path, capsys) -
     before = {p.name: p.read_bytes() for p in out.iterdir() if p.name != LOCK_FILE}
     assert main(["run", *SHORT, "--out", str(out)]) == 2
     err = capsys.readouterr().err
-    assert "is not empty (config.json, events.jsonl, results.csv, summary.json)" in err
+    assert "is not empty (config.json, events.zst, results.csv, summary.json)" in err
     assert "pass --overwrite" in err
     assert err.count("\n") == 1
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.name != LOCK_FILE}
     assert after == before  # nothing of the earlier run was touched
     # --overwrite replaces it, and removes what the new run does not write again
     assert main(["run", *SHORT, "--no-log", "--overwrite", "--out", str(out)]) == 0
-    assert not (out / "events.jsonl").exists()  # no stale log beside new results
+    assert not (out / "events.zst").exists()  # no stale log beside new results
     assert (out / "results.csv").read_bytes() != b""
 
 

@@ -30,7 +30,7 @@ def test_a_short_run_writes_results_log_config_and_plots(tmp_path, capsys) -> No
     assert "strategy cellular/proportional" in printed
     assert "balanced after redispatch: cell-0" in printed
     assert "cellular/proportional: curtailed" in printed
-    assert f"massca replay {out / 'events.jsonl'}" in printed
+    assert f"massca replay {out / 'events.zst'}" in printed
     rows = rows_of(out / "results.csv")
     assert [int(r["time"]) for r in rows] == [0, 900, 1800, 2700]
     for row in rows:
@@ -70,7 +70,7 @@ def test_a_short_run_writes_results_log_config_and_plots(tmp_path, capsys) -> No
     plots = ("balance.png", "resolution.png", "exchange.png", "classification.png", "storage.png")
     for plot in plots:
         assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    _, report = replay_file(out / "events.jsonl")
+    _, report = replay_file(out / "events.zst")
     assert report.ok
     assert report.steps == 4
 
@@ -175,7 +175,7 @@ def test_an_interrupted_run_keeps_every_completed_step_and_says_where(
     assert summary.last_time == "2016-06-01 00:45:00"
     assert len(rows_of(out / "results.csv")) == 4
     assert json.loads((out / "summary.json").read_text())["stopped"] == "interrupted (Ctrl-C)"
-    _, report = replay_file(out / "events.jsonl")
+    _, report = replay_file(out / "events.zst")
     assert report.ok
 
 

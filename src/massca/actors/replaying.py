@@ -17,7 +17,7 @@ from typing import Any
 from massca.actors.agents import MODEL_AGGREGATION, Agent, Aggregation, Send, build_agents
 from massca.actors.messages import ProtocolCodec, config_from_json
 from massca.errors import LogFormatError
-from massca.log import LogContents, LogHeader, ReplayReport, read_log, replay
+from massca.log import LogHeader, ReplayReport, open_log, replay
 from massca.model import ConfigurationError, Strategy, strategy_from_description
 
 __all__ = ["agents_for", "replay_file"]
@@ -74,12 +74,14 @@ def replay_file(
     path: str | os.PathLike[str],
     strategy: Strategy | None = None,
     aggregation: Aggregation | None = None,
-) -> tuple[LogContents, ReplayReport]:
-    """Read the log at ``path`` and replay it (see `agents_for` for ``strategy`` and
-    ``aggregation``); `LogFormatError` if it cannot be read or replayed."""
-    contents = read_log(path)
+) -> tuple[LogHeader, ReplayReport]:
+    """Replay the log at ``path`` as it is read (a log of any length: see
+    `massca.log.open_log`), plain or compact; see `agents_for` for ``strategy`` and
+    ``aggregation``. Returns the log's header and the report; `LogFormatError` if it
+    cannot be read or replayed."""
+    stream = open_log(path)
 
     def build(header: LogHeader, send: Send) -> Mapping[str, Agent]:
         return agents_for(header, send, strategy, aggregation)
 
-    return contents, replay(contents, build, ProtocolCodec(), str(path))
+    return stream.header, replay(stream, build, ProtocolCodec(), str(path))

@@ -130,9 +130,8 @@ class Runtime(ABC):
         self._units = [agent for agent in agents if isinstance(agent, UnitAgent)]
         self._parents = [a for a in agents if isinstance(a, ControllerAgent | CoordinatorAgent)]
         self._sent_before = 0
-        self._events: list[tuple[str, str | tuple[str, ...], Any]] = (
-            [] if self._log is None else self._log.buffer
-        )
+        self._unlogged: list[tuple[str, str | tuple[str, ...], Any]] = []  # without a log
+        self._record = self._unlogged.append if self._log is None else self._log.recorder
         self._time = 0
         self._iteration = 0
         self._report: Report | None = None
@@ -145,8 +144,8 @@ class Runtime(ABC):
         """Messages sent so far, the environment's included (the log's last ``seq``); a
         multicast counts once."""
         if self._log is not None:
-            return self._log.events_written + len(self._log.buffer)
-        return self._sent_before + len(self._events)
+            return self._log.events_recorded
+        return self._sent_before + len(self._unlogged)
 
     @property
     def log_path(self) -> str | None:
@@ -182,8 +181,8 @@ class Runtime(ABC):
         if self._log is not None:
             self._log.begin(self._time, self._iteration)
         else:  # nothing keeps the events: count them and let them go
-            self._sent_before += len(self._events)
-            self._events.clear()
+            self._sent_before += len(self._unlogged)
+            self._unlogged.clear()
         self._report = None
         with gc_paused(self.pause_gc):
             try:
@@ -279,7 +278,7 @@ class NativeRuntime(Runtime):
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         event = (sender, to, message)
-        self._events.append(event)  # the log's buffer: recorded before delivery
+        self._record(event)  # recorded before delivery
         if type(to) is tuple:
             deliver = self._queue.append
             for receiver in to:
@@ -309,7 +308,7 @@ class NativeRuntime(Runtime):
                 raise self._agent_failed(receiver, message, error) from error
             handled += 1
             if handled % YIELD_EVERY == 0:
-                if self._log is not None and len(self._events) >= FLUSH_EVERY:
+                if self._log is not None and self._log.pending >= FLUSH_EVERY:
                     with shielded():
                         self._log.flush()
                 await asyncio.sleep(0)

@@ -93,7 +93,7 @@ class MangoRuntime(Runtime):
             await super().close()
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
-        self._events.append((sender, to, message))  # the log's buffer: before delivery
+        self._record((sender, to, message))  # recorded before delivery
         if type(to) is tuple:
             for receiver in to:
                 self._post(sender, receiver, message)

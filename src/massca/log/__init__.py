@@ -1,8 +1,9 @@
 """massca.log: the event-sourced message log (typed events, append-only store, replay).
 
-Every message an agent sends is recorded before it is delivered. A log file is JSON
-lines: a versioned header first, then one event per message. Reading a log never
-executes code from it (orjson only: no pickle, no dill).
+Every message an agent sends is recorded before it is delivered. A log file is a
+versioned header line, then one line per message (`massca.log.events`). Reading a log never
+executes code from it (orjson only: no pickle, no dill). A compact log (``.zst``) holds the
+same events in fewer bytes; `open_log` reads both as a stream, `read_log` whole.
 
 This layer knows nothing about the agents: it stores opaque, already-encoded bodies, and
 `replay` receives the agents and a message codec from the layer above.
@@ -15,7 +16,8 @@ from massca.log.events import (
     Event,
     LogHeader,
 )
-from massca.log.reader import LogContents, read_log
+from massca.log.export import Exported, export_plain
+from massca.log.reader import LogContents, LogStream, open_log, read_log
 from massca.log.replay import Divergence, ReplayReport, replay
 from massca.log.writer import EventLog, MessageCodec
 
@@ -26,10 +28,14 @@ __all__ = [
     "Divergence",
     "Event",
     "EventLog",
+    "Exported",
     "LogContents",
     "LogHeader",
+    "LogStream",
     "MessageCodec",
     "ReplayReport",
+    "export_plain",
+    "open_log",
     "read_log",
     "replay",
 ]

@@ -3,17 +3,28 @@
 Belongs here: the value types of the log format and the header's (de)serialisation.
 Not here: writing (`writer`), reading files (`reader`), replaying (`replay`).
 
-Format version 4, one JSON object per line (version 1 sent one `update` per unit; version
-2 sent one multicast `update` carrying all units' states; version 3 records the strategy
-in the header, per-cell orders (`cell_orders`) and orders of several kinds; version 4
-adds storage: a state's signed ``storage`` band, and a storage part in every order and
-plan). A log of another version is refused, naming both versions:
+Format version 5. Version 1 sent one `update` per unit; version 2 one multicast `update`
+carrying all units' states; version 3 recorded the strategy in the header, per-cell orders
+(`cell_orders`) and orders of several kinds; version 4 added storage: a state's signed
+``storage`` band, and a storage part in every order and plan; version 5 adds the compact
+encoding. Plain logs of version 4 read as version 5 (their lines are the same); a log of
+another version is refused, naming both versions.
 
-* header: ``{"format": "massca-log", "version": 4, "massca": "<version>",
-  "hierarchy": [[id, kind, parent], ...], "config": {...}}``
-* event: ``{"seq": n, "time": t, "iteration": i, "sender": id, "receiver": id,
+A log is a header line, then its events, in one of two encodings:
+
+* header: ``{"format": "massca-log", "version": 5, "massca": "<version>",
+  "hierarchy": [[id, kind, parent], ...], "config": {...}}``, with ``"encoding":
+  "compact"`` added in a compact log;
+* *plain* event: ``{"seq": n, "time": t, "iteration": i, "sender": id, "receiver": id,
   "kind": "<message kind>", "body": <JSON>}``; ``seq`` rises by one per message. A
   multicast (one message to several agents) has a list of ids as its ``receiver``.
+* *compact* lines, each one of: a clock ``{"time": t, "iteration": i, "seq": n}`` (the
+  events that follow belong to that step, the first has ``seq`` n, each further one the
+  next number); a multicast receiver list ``{"receivers": [a, ...]}`` (the k-th such line
+  defines list k, from 0); an event ``[sender, receiver, "<kind>", <body>]``, with agents
+  as their index in the header's ``hierarchy`` (-1: the environment) and a multicast's
+  receiver as ``[k]``. A compact log is stored zstd-compressed (``.zst``); its
+  decompressed lines read the same.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ __all__ = [
     "ENVIRONMENT",
     "FORMAT_NAME",
     "FORMAT_VERSION",
+    "READS_VERSIONS",
     "Event",
     "JsonCache",
     "LogHeader",
@@ -39,7 +51,10 @@ __all__ = [
 ]
 
 FORMAT_NAME = "massca-log"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
+READS_VERSIONS = (4, 5)
+"""The versions this massca reads (4: a plain log of the same lines)."""
+COMPACT = "compact"
 ENVIRONMENT = "environment"
 """The sender/receiver id of the world outside the agents (mosaik, `massca bench`)."""
 
@@ -95,15 +110,20 @@ class LogHeader:
     hierarchy: Hierarchy
     config: Mapping[str, Any]
 
-    def to_json(self) -> dict[str, Any]:
-        """The header line's JSON object."""
-        return {
+    compact: bool = False  # the events' encoding (see the module docstring)
+
+    def to_json(self, compact: bool = False) -> dict[str, Any]:
+        """The header line's JSON object, for a ``compact`` log or a plain one."""
+        data = {
             "format": FORMAT_NAME,
             "version": FORMAT_VERSION,
             "massca": self.massca_version,
             "hierarchy": [[n.id, n.kind.value, n.parent] for n in self.hierarchy.nodes],
             "config": dict(self.config),
         }
+        if compact:
+            data["encoding"] = COMPACT
+        return data
 
     @classmethod
     def from_json(cls, data: object, where: str) -> LogHeader:
@@ -111,10 +131,11 @@ class LogHeader:
         if not isinstance(data, dict) or data.get("format") != FORMAT_NAME:
             raise LogFormatError(f"{where}: not a massca event log (no massca-log header line)")
         version = data.get("version")
-        if version != FORMAT_VERSION:
+        if version not in READS_VERSIONS:
             raise LogFormatError(
                 f"{where}: log format version {version!r}, but this massca reads version "
-                f"{FORMAT_VERSION}; replay it with the massca version that wrote it "
+                f"{FORMAT_VERSION} (and plain logs of version 4); replay it with the massca "
+                "version that wrote it "
                 f"({data.get('massca', 'unknown')})"
             )
         try:
@@ -125,7 +146,10 @@ class LogHeader:
             config = data["config"]
             if not isinstance(config, dict):
                 raise TypeError("config is not an object")
-            return cls(str(data["massca"]), Hierarchy(nodes), config)
+            encoding = data.get("encoding", "plain")
+            if encoding not in ("plain", COMPACT):
+                raise ValueError(f"unknown encoding {encoding!r}")
+            return cls(str(data["massca"]), Hierarchy(nodes), config, encoding == COMPACT)
         except KeyError as error:
             raise LogFormatError(f"{where}: malformed header: no {error} field") from error
         except (TypeError, ValueError) as error:

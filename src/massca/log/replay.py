@@ -4,9 +4,9 @@ Belongs here: the replay engine and its report. Not here: the agents themselves;
 caller passes a builder for them and the message codec, so this layer stays below the
 actors.
 
-How it works: the events' structure is checked first (`massca.log.structure`: sequence
-numbers, steps, times and iterations, field types). Then events are taken in ``seq``
-order. An event sent by an agent must be the next message that agent produced during
+How it works: events are taken in ``seq`` order, each checked for its place in the log's
+structure first (`massca.log.structure`: sequence numbers, steps, times and iterations,
+field types). An event sent by an agent must be the next message that agent produced during
 replay (same receiver, kind and body, bit for bit: its encoding against the record's);
 an event addressed to an agent is decoded and handed to it, and whatever it sends is
 queued for comparison with later events. The first mismatch is the `Divergence`.
@@ -22,8 +22,8 @@ from typing import Any, Protocol
 import orjson
 
 from massca.log.events import ENVIRONMENT, Event, LogHeader, dumps, receivers_of
-from massca.log.reader import LogContents
-from massca.log.structure import check_structure
+from massca.log.reader import LogContents, LogStream
+from massca.log.structure import structured
 from massca.log.writer import MessageCodec
 
 __all__ = ["Divergence", "ReplayReport", "Replayable", "replay"]
@@ -81,38 +81,48 @@ class ReplayReport:
 
 
 def replay(
-    contents: LogContents, build_agents: AgentBuilder, codec: MessageCodec, where: str = "log"
+    log: LogContents | LogStream,
+    build_agents: AgentBuilder,
+    codec: MessageCodec,
+    where: str = "log",
 ) -> ReplayReport:
-    """Replay ``contents`` with agents from ``build_agents``; see the module docstring.
+    """Replay ``log`` (read whole, or a stream being read: its events are taken as they
+    come, so a log of any length fits in memory) with agents from ``build_agents``; see
+    the module docstring.
 
-    First the event stream's structure is checked (`massca.log.structure`): a log with an
-    event missing, repeated, moved, re-timed or re-numbered raises `LogFormatError` naming
-    the line and the rule (``where`` names the log)."""
-    check_structure(contents, where)
+    Each event's structure is checked before it is replayed (`massca.log.structure`): a
+    log with an event missing, repeated, moved, re-timed or re-numbered raises
+    `LogFormatError` naming the line and the rule (``where`` names the log)."""
     produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]] = {}
 
     def send(sender: str, receiver: str | tuple[str, ...], message: Any) -> None:
         produced.setdefault(sender, deque()).append((receiver, message))
 
-    agents = build_agents(contents.header, send)
+    agents = build_agents(log.header, send)
+    numbered = log.numbered() if isinstance(log, LogContents) else log
     divergence = None
-    checked = 0
-    for event in contents.events:
+    checked = steps = iterations = 0
+    last: Event | None = None
+    for _, event in structured(numbered, log.header, where):
         divergence = _check_sent(event, produced, codec) or _deliver(event, agents, codec)
         if divergence is not None:
             break
         checked += 1
-    if divergence is None and contents.torn_line is None:
-        divergence = _leftover(produced, contents.events, codec)
-    times = {e.time for e in contents.events[:checked]}
-    iterations = {(e.time, e.iteration) for e in contents.events[:checked]}
+        if last is None or event.time != last.time:
+            steps += 1
+            iterations += 1
+        elif event.iteration != last.iteration:
+            iterations += 1
+        last = event
+    if divergence is None and log.torn_line is None:
+        divergence = _leftover(produced, last, codec)
     return ReplayReport(
-        steps=len(times),
-        iterations=len(iterations),
+        steps=steps,
+        iterations=iterations,
         messages=checked,
         agents=len(agents),
         divergence=divergence,
-        torn_line=contents.torn_line,
+        torn_line=log.torn_line,
     )
 
 
@@ -159,14 +169,15 @@ def _deliver(
 
 def _leftover(
     produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]],
-    events: tuple[Event, ...],
+    last: Event | None,
     codec: MessageCodec,
 ) -> Divergence | None:
     for agent in sorted(produced):
         if produced[agent]:
             receiver, message = produced[agent][0]
             kind, body = codec.encode(message)
-            last = events[-1] if events else Event(0, 0, 0, agent, receiver, kind, None)
+            if last is None:
+                last = Event(0, 0, 0, agent, receiver, kind, None)
             return Divergence(
                 seq=last.seq + 1,
                 time=last.time,

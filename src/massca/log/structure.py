@@ -24,13 +24,13 @@ Only the last step may still be open: the log of a run that stopped mid-step end
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 from massca.errors import LogFormatError
-from massca.log.events import ENVIRONMENT, Event
+from massca.log.events import ENVIRONMENT, Event, LogHeader
 from massca.log.reader import LogContents
 
-__all__ = ["check_structure"]
+__all__ = ["check_structure", "structured"]
 
 FIRST_SEQ = 1
 
@@ -38,35 +38,44 @@ FIRST_SEQ = 1
 def check_structure(contents: LogContents, where: str = "log") -> None:
     """Raise `LogFormatError` for the first event of ``contents`` that breaks a rule of
     the module docstring; ``where`` names the log in the message."""
+    for _ in structured(contents.numbered(), contents.header, where):
+        pass
+
+
+def structured(
+    numbered: Iterable[tuple[int, Event]], header: LogHeader, where: str = "log"
+) -> Iterator[tuple[int, Event]]:
+    """The ``(line, event)`` pairs of ``numbered``, each passed on once it is checked:
+    `LogFormatError` for the first that breaks a rule (see the module docstring)."""
     open_step: tuple[int, int] | None = None
     last: tuple[int, int] | None = None  # the last step that opened
-    names = {*contents.header.hierarchy.kinds, ENVIRONMENT}
-    for index, event in enumerate(contents.events):
-        line = index + 2
+    names = {*header.hierarchy.kinds, ENVIRONMENT}
+    expected = FIRST_SEQ
+    for line, event in numbered:
 
         def fail(rule: str, line: int = line) -> LogFormatError:
             return LogFormatError(f"{where}: line {line} breaks the log's structure: {rule}")
 
         _check_types(event, fail)
         _check_names(event, names, fail)
-        if event.seq != FIRST_SEQ + index:
-            expected = FIRST_SEQ + index
+        if event.seq != expected:
             raise fail(
                 f"seq {event.seq}, expected {expected} (an event missing, repeated or moved)"
             )
+        expected += 1
         step = (event.time, event.iteration)
         if event.kind == "step_start" and event.sender == ENVIRONMENT:
             if open_step is not None:
                 raise fail(f"step {step} opens before step {open_step} closed with its report")
             _check_order(last, step, fail)
             open_step = last = step
-            continue
-        if open_step is None:
+        elif open_step is None:
             raise fail(f"a {event.kind} event outside any step (no step_start opened one)")
-        if step != open_step:
+        elif step != open_step:
             raise fail(f"an event of step {step} inside step {open_step}")
-        if event.kind == "report" and event.receiver == ENVIRONMENT:
+        elif event.kind == "report" and event.receiver == ENVIRONMENT:
             open_step = None
+        yield line, event
 
 
 Fail = Callable[[str], LogFormatError]

@@ -30,7 +30,8 @@ LOCK_FILE = ".massca.lock"
 RUN_FILES = (
     "config.json",
     "results.csv",
-    "events.jsonl",
+    "events.zst",
+    "events.jsonl",  # a plain log: from `massca log export`, or written before compact logs
     "summary.json",
     "balance.png",
     "resolution.png",

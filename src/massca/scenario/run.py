@@ -6,7 +6,7 @@ whatever happens) and `RunSummary`. Not here: plotting (`report`) and printing (
 The run folder is held by the run (`massca.scenario.folder`: one run at a time, an
 earlier run refused unless asked to overwrite it) and receives ``config.json`` (the
 effective configuration) first, ``results.csv`` (one row per completed time step,
-written as the run goes), ``events.jsonl`` (the MAS's event log, replayable with
+written as the run goes), ``events.zst`` (the MAS's compact event log, replayable with
 ``massca replay``) and, from `massca.scenario.report`, the plots. Ctrl-C or a failure
 mid-run still shuts the world down, so every completed step is on disk; the summary
 (written atomically, as the configuration) says where the run stopped.

@@ -46,6 +46,7 @@ from massca.scenario.results import BATTERY_OUTPUTS, CELL_OUTPUTS
 __all__ = [
     "BATTERY_EFFICIENCY",
     "BYTES_PER_CELL",
+    "LOG_NAME",
     "MERIT_LEVELS",
     "ScenarioWorld",
     "build_world",
@@ -83,6 +84,8 @@ _BANDS = {
     "battery": "storage",
 }
 _BATTERY_INPUTS = tuple(attr for attr in STORAGE_INPUTS if attr != "current")
+LOG_NAME = "events.zst"
+"""The event log in the run folder: compact and compressed (`massca.log.writer`)."""
 BATTERY_EFFICIENCY = 0.95
 """The batteries' charge and discharge efficiency (about 90 % round trip, lithium-ion)."""
 
@@ -132,7 +135,7 @@ def build_world(
     gridsim = world.start("Grid", step_size=config.step)
     grid = gridsim.Grid(net=net)
     entities = {e.eid: e for e in grid.children}
-    log_path = out / "events.jsonl" if config.log else None
+    log_path = out / LOG_NAME if config.log else None
     with world.group():
         massim = world.start(
             "MAS",
