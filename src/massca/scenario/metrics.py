@@ -1,37 +1,51 @@
 """What a run's results add up to: how often cells were balanced, how much energy was
 curtailed, shifted, exchanged and left unresolved, and what that cost.
 
-Belongs here: reading ``results.csv`` rows into these figures (`figures`) and each time
-step's breakdown of how the cells' imbalance was resolved (`resolution`). Not here:
-writing the CSV (`results`), drawing (`report`) or printing (the CLI).
+Belongs here: reading ``results.csv`` row by row into these figures (`RunTally`,
+`figures`) and each time step's breakdown of how the cells' imbalance was resolved
+(`resolution`). Not here: writing the CSV (`results`), drawing (`report`) or printing
+(the CLI).
 
-Energies are in MWh: each time step's MW times the step's length in hours, summed.
+The rows are streamed, never held: a year of 50 cells is 35,040 rows of some 800
+columns, over a gigabyte as Python strings. What is kept per row is a handful of floats.
+Energies are in MWh: each time step's MW times the step's length in hours, summed (each
+row's cells with `math.fsum`, then the rows' totals with it).
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from massca.model import CellPlan, Costs, dispatch_cost
 
-__all__ = ["FIGURE_LABELS", "RunFigures", "cell_names", "figures", "read_rows", "resolution"]
+__all__ = [
+    "FIGURE_LABELS",
+    "RunFigures",
+    "RunTally",
+    "cell_names",
+    "figures",
+    "read_rows",
+    "resolution",
+]
 
 Row = Mapping[str, str]
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a ``results.csv``."""
+def read_rows(path: Path) -> Iterator[dict[str, str]]:
+    """The rows of a ``results.csv``, one at a time."""
     with path.open(newline="") as file:
-        return list(csv.DictReader(file))
+        yield from csv.DictReader(file)
 
 
-def cell_names(rows: Sequence[Row]) -> list[str]:
-    """The cells of a results table, in column order."""
-    return [c[: -len("_class")] for c in (rows[0] if rows else {}) if c.endswith("_class")]
+def cell_names(path: Path) -> list[str]:
+    """The cells of the results table at ``path``, in column order (from its header)."""
+    with path.open(newline="") as file:
+        columns = next(csv.reader(file), [])
+    return [c[: -len("_class")] for c in columns if c.endswith("_class")]
 
 
 def _mw(row: Row, column: str) -> float:
@@ -111,14 +125,40 @@ class RunFigures:
         return asdict(self)
 
 
-def figures(rows: Sequence[Row], step_s: int, costs: Costs = Costs()) -> RunFigures:
-    """The figures of a run's rows, whose time steps are ``step_s`` seconds long."""
-    cells = cell_names(rows)
-    hours = step_s / 3600
-    cell_steps = len(rows) * len(cells)
-    parts: dict[str, list[float]] = {name: [] for name in RunFigures.__slots__}
-    for index, row in enumerate(rows):
-        for cell in cells:
+class RunTally:
+    """The figures and timings of a run, added up row by row (`add`) over ``cells``
+    whose time steps are ``step_s`` seconds long; see the module docstring."""
+
+    def __init__(self, cells: Sequence[str], step_s: int, costs: Costs = Costs()) -> None:
+        self.cells = list(cells)
+        self.hours = step_s / 3600
+        self.costs = costs
+        self.steps = 0
+        self.last_time = ""
+        self.step_ms: list[float] = []
+        self.iteration_ms: list[float] = []
+        self.balanced = dict.fromkeys(self.cells, 0)  # cell -> steps balanced before
+        self.balanced_after = dict.fromkeys(self.cells, 0)
+        self._totals: dict[str, list[float]] = {name: [] for name in RunFigures.__slots__}
+        self._energy: dict[str, float] | None = None  # each cell's MWh at the last row
+        self._flow: dict[str, float] = {}  # and what its batteries drew in that step
+
+    def add(self, row: Row) -> None:
+        """Count one row of ``results.csv``."""
+        self.steps += 1
+        self.last_time = row["datetime"]
+        if row["mas_step_ms"]:
+            self.step_ms.append(float(row["mas_step_ms"]))
+            if row["mas_iterations"] not in ("", "0"):
+                self.iteration_ms.append(float(row["mas_step_ms"]) / int(row["mas_iterations"]))
+        hours = self.hours
+        parts: dict[str, list[float]] = {name: [] for name in self._totals}
+        energy = {cell: _mw(row, f"{cell}_energy") for cell in self.cells}
+        if self._energy is not None:  # the last step's end content is in this row
+            for cell in self.cells:
+                rise = energy[cell] - self._energy[cell]
+                parts["storage_losses_mwh"].append(self._flow[cell] - rise)
+        for cell in self.cells:
             produced = _mw(row, f"{cell}_production_change")
             shifted = _mw(row, f"{cell}_consumption_change")
             discharged = _mw(row, f"{cell}_storage_change")
@@ -126,30 +166,53 @@ def figures(rows: Sequence[Row], step_s: int, costs: Costs = Costs()) -> RunFigu
             exchange = _mw(row, f"{cell}_exchange")
             grid = _mw(row, f"{cell}_grid")
             unresolved = _mw(row, f"{cell}_unresolved")
-            parts["balanced_before"].append(row[f"{cell}_class"] == "balanced")
-            parts["balanced_after"].append(row.get(f"{cell}_class_after") == "balanced")
+            self.balanced[cell] += row[f"{cell}_class"] == "balanced"
+            self.balanced_after[cell] += row.get(f"{cell}_class_after") == "balanced"
             parts["curtailed_mwh"].append(max(-produced, 0.0) * hours)
             parts["raised_mwh"].append(max(produced, 0.0) * hours)
             parts["shifted_mwh"].append(abs(shifted) * hours)
             parts["stored_mwh"].append(max(-battery, 0.0) * hours)
             parts["released_mwh"].append(max(battery, 0.0) * hours)
-            if index < len(rows) - 1:  # the content this step ended with is in the next row
-                flow = -battery * hours
-                rise = _mw(rows[index + 1], f"{cell}_energy") - _mw(row, f"{cell}_energy")
-                parts["storage_losses_mwh"].append(flow - rise)  # drawn minus given, minus kept
+            self._flow[cell] = -battery * hours  # drawn minus given
             parts["between_cells_mwh"].append(max(exchange, 0.0) * hours)
             parts["grid_import_mwh"].append(max(-grid, 0.0) * hours)
             parts["grid_export_mwh"].append(max(grid, 0.0) * hours)
             parts["unresolved_mwh"].append(abs(unresolved) * hours)
             decided = CellPlan(produced, shifted, exchange, grid, unresolved, None, discharged)
-            parts["cost"].append(hours * dispatch_cost([decided], costs))
-    share = 100.0 / cell_steps if cell_steps else 0.0
-    return RunFigures(
-        balanced_before=share * sum(parts["balanced_before"]),
-        balanced_after=share * sum(parts["balanced_after"]),
-        **{
-            name: math.fsum(values)
-            for name, values in parts.items()
-            if name not in ("balanced_before", "balanced_after")
-        },
-    )
+            parts["cost"].append(hours * dispatch_cost([decided], self.costs))
+        self._energy = energy
+        for name, values in parts.items():
+            self._totals[name].append(math.fsum(values))
+
+    def share(self, after: bool = False) -> dict[str, float]:
+        """Each cell -> the share of steps it was balanced, before (or ``after``)
+        redispatch."""
+        counts = self.balanced_after if after else self.balanced
+        return {cell: n / self.steps for cell, n in counts.items()} if self.steps else {}
+
+    def figures(self) -> RunFigures:
+        """The figures of the rows added so far (the balanced shares in % of cell-steps;
+        the storage losses over the steps whose end content has been added: all but the
+        last)."""
+        cell_steps = self.steps * len(self.cells)
+        share = 100.0 / cell_steps if cell_steps else 0.0
+        return RunFigures(
+            balanced_before=share * sum(self.balanced.values()),
+            balanced_after=share * sum(self.balanced_after.values()),
+            **{
+                name: math.fsum(values)
+                for name, values in self._totals.items()
+                if name not in ("balanced_before", "balanced_after")
+            },
+        )
+
+
+def figures(
+    rows: Iterable[Row], cells: Sequence[str], step_s: int, costs: Costs = Costs()
+) -> RunFigures:
+    """The figures of a run's rows over ``cells``, whose time steps are ``step_s`` seconds
+    long (`RunTally` over them)."""
+    tally = RunTally(cells, step_s, costs)
+    for row in rows:
+        tally.add(row)
+    return tally.figures()

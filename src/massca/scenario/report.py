@@ -15,9 +15,13 @@ discharging). For the scalability sweep:
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import numpy as np
 
 from massca.scenario.metrics import FIGURE_LABELS, cell_names, read_rows, resolution
 
@@ -42,47 +46,117 @@ def _pyplot():  # type: ignore[no-untyped-def]
     return plt
 
 
-def _floats(rows: Sequence[Mapping[str, str]], column: str) -> list[float]:
-    return [float(r[column] or "nan") for r in rows]
+@dataclass(slots=True)
+class _Series:
+    """What the run's plots show, read from ``results.csv`` in one pass, a few numbers a
+    row (`_series`): every time; per cell its balance before and after, its batteries'
+    state of charge and power, its class codes before and after (`CLASSES`); the four
+    parts of `resolution`; the external grid's power and the MAS's planned exchange."""
+
+    times: list[datetime]
+    cells: list[str]
+    balance: np.ndarray  # cells x steps
+    balance_after: np.ndarray
+    soc: np.ndarray
+    battery: np.ndarray
+    classes: np.ndarray  # cells x steps, codes into CLASSES (-1: unknown)
+    classes_after: np.ndarray
+    resolved: np.ndarray  # 4 x steps: RESOLVED_BY's parts
+    external: np.ndarray
+    planned_import: np.ndarray
+
+
+CLASSES = tuple(COLOURS)
+
+
+def _series(path: Path) -> _Series:
+    """`_Series` of the results table at ``path``."""
+    cells = cell_names(path)
+    codes = {name: i for i, name in enumerate(CLASSES)}
+    times: list[datetime] = []
+    columns: dict[str, array[float]] = {}
+    labels: dict[str, array[int]] = {}
+
+    def number(row: Mapping[str, str], column: str) -> float:
+        return float(row[column] or "nan")
+
+    per_cell = ("balance", "balance_after", "soc", "battery")
+    for name in per_cell:
+        for cell in cells:
+            columns[f"{cell}:{name}"] = array("d")
+    for cell in cells:
+        labels[f"{cell}:class"] = array("b")
+        labels[f"{cell}:class_after"] = array("b")
+    for name in ("inside", "between", "grid", "unresolved", "external", "planned"):
+        columns[name] = array("d")
+    for row in read_rows(path):
+        times.append(datetime.fromisoformat(row["datetime"]))
+        for cell in cells:
+            columns[f"{cell}:balance"].append(number(row, f"{cell}_balance"))
+            columns[f"{cell}:balance_after"].append(number(row, f"{cell}_balance_after"))
+            columns[f"{cell}:soc"].append(100 * number(row, f"{cell}_soc"))
+            columns[f"{cell}:battery"].append(
+                number(row, f"{cell}_storage") + number(row, f"{cell}_storage_change")
+            )
+            labels[f"{cell}:class"].append(codes.get(row[f"{cell}_class"], -1))
+            labels[f"{cell}:class_after"].append(codes.get(row[f"{cell}_class_after"], -1))
+        for name, value in zip(
+            ("inside", "between", "grid", "unresolved"), resolution(row, cells), strict=True
+        ):
+            columns[name].append(value)
+        columns["external"].append(number(row, "external_grid_p_mw"))
+        columns["planned"].append(-number(row, "mas_exchange_mw"))
+
+    def matrix(name: str) -> np.ndarray:
+        return np.array([np.frombuffer(columns[f"{c}:{name}"]) for c in cells]).reshape(
+            len(cells), len(times)
+        )
+
+    def codes_of(name: str) -> np.ndarray:
+        return np.array([np.frombuffer(labels[f"{c}:{name}"], dtype=np.int8) for c in cells])
+
+    return _Series(
+        times=times,
+        cells=cells,
+        balance=matrix("balance"),
+        balance_after=matrix("balance_after"),
+        soc=matrix("soc"),
+        battery=matrix("battery"),
+        classes=codes_of("class").reshape(len(cells), len(times)),
+        classes_after=codes_of("class_after").reshape(len(cells), len(times)),
+        resolved=np.array(
+            [np.frombuffer(columns[n]) for n in ("inside", "between", "grid", "unresolved")]
+        ),
+        external=np.frombuffer(columns["external"]),
+        planned_import=np.frombuffer(columns["planned"]),
+    )
 
 
 def plot_run(out: Path) -> list[Path]:
-    """Draw the run's plots into ``out``; returns their paths (none for an empty run)."""
-    rows = read_rows(out / "results.csv")
-    if not rows:
+    """Draw the run's plots into ``out``; returns their paths (none for an empty run).
+    The results are streamed: a year of 50 cells keeps some 60 MB of numbers."""
+    data = _series(out / "results.csv")
+    if not data.times:
         return []
     plt = _pyplot()
-    times = [datetime.fromisoformat(r["datetime"]) for r in rows]
-    cells = cell_names(rows)
     plots = [
-        _plot_balance(plt, out, rows, times, cells),
-        _plot_resolution(plt, out, rows, times, cells),
-        _plot_exchange(plt, out, rows, times),
-        _plot_classification(plt, out, rows, times, cells),
+        _plot_balance(plt, out, data),
+        _plot_resolution(plt, out, data),
+        _plot_exchange(plt, out, data),
+        _plot_classification(plt, out, data),
     ]
-    if any(rows[0].get(f"{cell}_soc") for cell in cells):
-        plots.append(_plot_storage(plt, out, rows, times, cells))
+    if data.cells and not np.isnan(data.soc[:, 0]).all():
+        plots.append(_plot_storage(plt, out, data))
     return plots
 
 
-def _plot_storage(plt, out, rows, times, cells) -> Path:  # type: ignore[no-untyped-def]
+def _plot_storage(plt, out, data) -> Path:  # type: ignore[no-untyped-def]
     figure, (soc, power) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+    cells = data.cells
     shown = cells if len(cells) <= 12 else cells[:12]
-    for cell in shown:
-        soc.plot(times, [100 * v for v in _floats(rows, f"{cell}_soc")], label=cell)
-        power.plot(
-            times,
-            [
-                a + b
-                for a, b in zip(
-                    _floats(rows, f"{cell}_storage"),
-                    _floats(rows, f"{cell}_storage_change"),
-                    strict=True,
-                )
-            ],
-            label=cell,
-            linewidth=1,
-        )
+    for i, cell in enumerate(shown):
+        soc.plot(data.times, data.soc[i], label=cell)
+        power.plot(data.times, data.battery[i], label=cell, linewidth=1)
     more = f" (first 12 of {len(cells)} cells)" if len(cells) > 12 else ""
     soc.set(title=f"Batteries' state of charge per cell{more}", ylabel="% (at step start)")
     soc.set_ylim(0, 100)
@@ -93,15 +167,21 @@ def _plot_storage(plt, out, rows, times, cells) -> Path:  # type: ignore[no-unty
     return _save(figure, out / "storage.png", plt)
 
 
-def _plot_balance(plt, out, rows, times, cells) -> Path:  # type: ignore[no-untyped-def]
+def _plot_balance(plt, out, data) -> Path:  # type: ignore[no-untyped-def]
+    cells, times = data.cells, data.times
     if len(cells) <= PANELS_UP_TO:
         figure, axes = plt.subplots(
             len(cells), 1, figsize=(10, 1.2 + 1.8 * len(cells)), sharex=True, squeeze=False
         )
-        for axis, cell in zip(axes[:, 0], cells, strict=True):
-            axis.plot(times, _floats(rows, f"{cell}_balance"), label="before", linewidth=1)
-            after = _floats(rows, f"{cell}_balance_after")
-            axis.plot(times, after, label="after redispatch", linewidth=1.2, linestyle="--")
+        for i, (axis, cell) in enumerate(zip(axes[:, 0], cells, strict=True)):
+            axis.plot(times, data.balance[i], label="before", linewidth=1)
+            axis.plot(
+                times,
+                data.balance_after[i],
+                label="after redispatch",
+                linewidth=1.2,
+                linestyle="--",
+            )
             axis.axhline(0.0, color="black", linewidth=0.6)
             axis.set_ylabel(f"{cell}\nMW")
         axes[0, 0].legend(fontsize="small", loc="upper right")
@@ -109,12 +189,13 @@ def _plot_balance(plt, out, rows, times, cells) -> Path:  # type: ignore[no-unty
         figure.autofmt_xdate()
     else:
         figure, axes = plt.subplots(1, 2, figsize=(12, 1.5 + 0.12 * len(cells)), sharey=True)
-        before = [_floats(rows, f"{c}_balance") for c in cells]
-        after = [_floats(rows, f"{c}_balance_after") for c in cells]
-        scale = max(abs(v) for series in before for v in series) or 1.0
-        for axis, data, title in ((axes[0], before, "before"), (axes[1], after, "after")):
+        scale = float(np.nanmax(np.abs(data.balance))) or 1.0
+        for axis, values, title in (
+            (axes[0], data.balance, "before"),
+            (axes[1], data.balance_after, "after"),
+        ):
             image = axis.imshow(
-                data, aspect="auto", cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="none"
+                values, aspect="auto", cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="none"
             )
             axis.set_title(f"Net balance per cell, {title} redispatch")
             axis.set_xlabel("time step")
@@ -123,39 +204,32 @@ def _plot_balance(plt, out, rows, times, cells) -> Path:  # type: ignore[no-unty
     return _save(figure, out / "balance.png", plt)
 
 
-def _plot_resolution(plt, out, rows, times, cells) -> Path:  # type: ignore[no-untyped-def]
-    parts = list(zip(*(resolution(row, cells) for row in rows), strict=True))
+def _plot_resolution(plt, out, data) -> Path:  # type: ignore[no-untyped-def]
+    times = data.times
     figure, axis = plt.subplots(figsize=(10, 4.5))
     width = (times[1] - times[0]) * 0.9 if len(times) > 1 else 0.01
-    up = [0.0] * len(rows)
-    down = [0.0] * len(rows)
-    for (label, colour), values in zip(RESOLVED_BY, parts, strict=True):
-        bottoms = [u if v >= 0 else d for v, u, d in zip(values, up, down, strict=True)]
+    up = np.zeros(len(times))
+    down = np.zeros(len(times))
+    for (label, colour), values in zip(RESOLVED_BY, data.resolved, strict=True):
+        bottoms = np.where(values >= 0, up, down)
         axis.bar(times, values, width=width, bottom=bottoms, color=colour, label=label)
-        up = [u + max(v, 0.0) for u, v in zip(up, values, strict=True)]
-        down = [d + min(v, 0.0) for d, v in zip(down, values, strict=True)]
+        up = up + np.maximum(values, 0.0)
+        down = down + np.minimum(values, 0.0)
     axis.axhline(0.0, color="black", linewidth=0.6)
     axis.set(
         title="How the cells' imbalance was resolved (summed over cells)",
         ylabel="MW (below 0: against a cell's own imbalance)",
     )
-    axis.set_ylim(min(min(down), 0.0) * 1.1, max(max(up), 1e-9) * 1.2)  # room for the legend
+    axis.set_ylim(min(down.min(), 0.0) * 1.1, max(up.max(), 1e-9) * 1.2)  # room for the legend
     axis.legend(fontsize="small", ncol=4, loc="upper left")
     figure.autofmt_xdate()
     return _save(figure, out / "resolution.png", plt)
 
 
-def _plot_exchange(plt, out, rows, times) -> Path:  # type: ignore[no-untyped-def]
+def _plot_exchange(plt, out, data) -> Path:  # type: ignore[no-untyped-def]
     figure, axis = plt.subplots(figsize=(10, 4.5))
-    axis.plot(
-        times, _floats(rows, "external_grid_p_mw"), label="external grid P (power flow; + import)"
-    )
-    axis.plot(
-        times,
-        [-v for v in _floats(rows, "mas_exchange_mw")],
-        linestyle="--",
-        label="MAS planned import",
-    )
+    axis.plot(data.times, data.external, label="external grid P (power flow; + import)")
+    axis.plot(data.times, data.planned_import, linestyle="--", label="MAS planned import")
     axis.axhline(0.0, color="black", linewidth=0.6)
     axis.set(title="Exchange with the external grid", ylabel="MW")
     axis.legend(fontsize="small")
@@ -163,17 +237,33 @@ def _plot_exchange(plt, out, rows, times) -> Path:  # type: ignore[no-untyped-de
     return _save(figure, out / "exchange.png", plt)
 
 
-def _plot_classification(plt, out, rows, times, cells) -> Path:  # type: ignore[no-untyped-def]
+def _plot_classification(plt, out, data) -> Path:  # type: ignore[no-untyped-def]
+    """A timeline per cell as one image (cells by time steps), so that a year of many
+    cells draws as fast as a day."""
+    from matplotlib.colors import ListedColormap
+    from matplotlib.dates import date2num
+
+    cells, times = data.cells, data.times
     figure, axes = plt.subplots(
         1, 2, figsize=(13, 1.4 + 0.3 * len(cells)), sharey=True, squeeze=False
     )
-    for axis, column, title in (
-        (axes[0, 0], "class", "before redispatch"),
-        (axes[0, 1], "class_after", "after redispatch"),
+    colours = ListedColormap(["grey", *COLOURS.values()])  # code -1 (unknown) first
+    step = (times[1] - times[0]) if len(times) > 1 else timedelta(minutes=15)
+    extent = (date2num(times[0]), date2num(times[-1] + step), len(cells) - 0.5, -0.5)
+    for axis, codes, title in (
+        (axes[0, 0], data.classes, "before redispatch"),
+        (axes[0, 1], data.classes_after, "after redispatch"),
     ):
-        for row_index, cell in enumerate(cells):
-            colours = [COLOURS.get(r[f"{cell}_{column}"], "grey") for r in rows]
-            axis.scatter(times, [row_index] * len(rows), c=colours, marker="s", s=12)
+        axis.imshow(
+            codes,
+            aspect="auto",
+            cmap=colours,
+            vmin=-1.5,
+            vmax=len(CLASSES) - 0.5,
+            interpolation="none",
+            extent=extent,
+        )
+        axis.xaxis_date()
         axis.set_title(f"Classification per cell, {title}")
         for label in axis.get_xticklabels():
             label.set_rotation(30)

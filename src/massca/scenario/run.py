@@ -28,7 +28,7 @@ from massca.actors.gcpause import frozen
 from massca.interrupts import stop_requests
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.folder import claimed, write_atomic
-from massca.scenario.metrics import cell_names, figures, read_rows
+from massca.scenario.metrics import RunTally, cell_names, read_rows
 
 __all__ = ["RunSummary", "run_scenario", "summarise"]
 
@@ -143,21 +143,11 @@ def summarise(
 ) -> RunSummary:
     """The summary of the run folder ``out`` as it is on disk; ``storage_mwh`` is the
     batteries' energy capacity."""
-    rows = read_rows(out / "results.csv")
-    cells = cell_names(rows)
-    step_ms = [float(r["mas_step_ms"]) for r in rows if r["mas_step_ms"]]
-    iteration_ms = [
-        float(r["mas_step_ms"]) / int(r["mas_iterations"])
-        for r in rows
-        if r["mas_iterations"] not in ("", "0")
-    ]
-
-    def share(column: str) -> dict[str, float]:
-        if not rows:
-            return {}
-        return {c: sum(r[f"{c}_{column}"] == "balanced" for r in rows) / len(rows) for c in cells}
-
-    run_figures = figures(rows, config.step)
+    results = out / "results.csv"
+    tally = RunTally(cell_names(results), config.step)
+    for row in read_rows(results):  # streamed: a year's table need not fit in memory
+        tally.add(row)
+    run_figures = tally.figures()
     storage = (
         {
             "capacity_mwh": storage_mwh,
@@ -172,18 +162,20 @@ def summarise(
 
     return RunSummary(
         out=out,
-        steps=len(rows),
+        steps=tally.steps,
         steps_planned=config.steps,
         agents=agents,
         wall_s=wall_s,
-        median_mas_step_ms=statistics.median(step_ms) if step_ms else 0.0,
-        median_mas_iteration_ms=statistics.median(iteration_ms) if iteration_ms else 0.0,
+        median_mas_step_ms=statistics.median(tally.step_ms) if tally.step_ms else 0.0,
+        median_mas_iteration_ms=(
+            statistics.median(tally.iteration_ms) if tally.iteration_ms else 0.0
+        ),
         strategy=f"{config.strategy}/{config.within}",
-        balanced_share=share("class"),
-        balanced_after_share=share("class_after"),
+        balanced_share=tally.share(),
+        balanced_after_share=tally.share(after=True),
         figures=run_figures.to_json(),
         storage=storage,
-        last_time=rows[-1]["datetime"] if rows else "",
+        last_time=tally.last_time,
         stopped=stopped,
         log_path=log_path,
     )
