@@ -1,6 +1,6 @@
 """A soak run of the main job: wall time, event-log size and memory, day by day.
 
-    python benchmarks/soak.py [--cells 50] [--days 28] [--out DIR] [-- <more massca run options>]
+    python benchmarks/soak.py [--cells 50] [--days 28] [--baseline] [--out DIR] [-- <more options>]
 
 Runs ``massca run --cells N --days D --no-plots`` as a child process (what a user runs,
 with the log on) and samples, every ``--every`` seconds, the child's resident memory
@@ -9,6 +9,9 @@ Each simulated day ends when its last row (96 at 15-minute steps) is written; st
 the time to the first row. Prints a table per day (wall seconds, log MB, RSS at the day's
 end) and the totals with a projection to a year (365 days at the run's median s/day and
 MB/day), and writes every sample to ``samples.csv`` in the run folder.
+
+``--baseline`` first runs the same grid on the same profiles without any MAS, as
+pandapower's own ``run_timeseries`` (`baseline_s_per_day`), and prints the ratio.
 """
 
 from __future__ import annotations
@@ -23,6 +26,57 @@ import time
 from pathlib import Path
 
 STEPS_PER_DAY = 96
+START = "2016-06-01 00:00"  # massca run's default start
+
+
+def baseline_s_per_day(cells: int, days: int, seed: int = 13, der_scale: float = 15.0) -> float:
+    """Wall seconds per simulated day of pandapower's ``run_timeseries`` on the main job's
+    grid of ``cells`` cells and its profiles, without a MAS: every load and PV or wind
+    plant follows its profile times its rating (times the cell's DER factor, drawn as the
+    scenario draws it), dispatchable units stand by, batteries are left out (as the
+    scenario does), one power flow per 15-minute step, the external grid's power logged."""
+    import random
+    from datetime import datetime
+
+    import pandas as pd
+    from pandapower.control import ConstControl
+    from pandapower.timeseries import DFData, OutputWriter, run_timeseries
+
+    from massca.scenario.grid import build_grid
+    from massca.scenario.profiles import load_profiles
+
+    steps = days * STEPS_PER_DAY
+    profiles = load_profiles(datetime.fromisoformat(START), steps * 900)
+    net, units = build_grid(cells)
+    rng = random.Random(seed)
+    factors = []
+    for cell in range(cells):  # the scenario's draws, in its order
+        factors.append(der_scale * rng.uniform(0.5, 1.5))
+        rng.shuffle([u for u in units if u.cell == cell])
+    for element in ("load", "sgen"):
+        chosen = [u for u in units if u.element == element and u.kind != "dispatchable"]
+        frame = pd.DataFrame(
+            {
+                u.index: profiles.values[u.profile][:steps]
+                * u.rating_mw
+                * (1.0 if u.kind == "load" else factors[u.cell])
+                for u in chosen
+            }
+        )
+        ConstControl(
+            net,
+            element,
+            "p_mw",
+            element_index=list(frame.columns),
+            data_source=DFData(frame),
+            profile_name=list(frame.columns),
+        )
+    net.sgen.loc[[u.index for u in units if u.kind == "dispatchable"], "p_mw"] = 0.0
+    writer = OutputWriter(net, time_steps=range(steps), output_path=None)
+    writer.log_variable("res_ext_grid", "p_mw")
+    started = time.perf_counter()
+    run_timeseries(net, time_steps=range(steps), verbose=False)
+    return (time.perf_counter() - started) / days
 
 
 def rss_mb(pid: int) -> float:
@@ -56,8 +110,14 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=28)
     parser.add_argument("--every", type=float, default=1.0, help="seconds between samples")
     parser.add_argument("--out", type=Path, default=None, help="run folder (a temporary one)")
+    parser.add_argument(
+        "--baseline", action="store_true", help="time pandapower's run_timeseries first"
+    )
     parser.add_argument("rest", nargs="*", help="more `massca run` options, after --")
     args = parser.parse_args()
+    baseline = baseline_s_per_day(args.cells, args.days) if args.baseline else None
+    if baseline is not None:
+        print(f"pandapower run_timeseries, same grid and profiles, no MAS: {baseline:.2f} s/day")
     scratch = None
     if args.out is None:
         scratch = tempfile.TemporaryDirectory()
@@ -125,6 +185,8 @@ def main() -> None:
             f"{mb_per_day:.1f} MB/day of log, RSS growth {growth:+.2f} MB/day; a year: "
             f"{365 * per_day / 60:.0f} min and {365 * mb_per_day / 1e3:.2f} GB of log"
         )
+        if baseline:
+            print(f"massca / pandapower run_timeseries: {per_day / baseline:.1f}x")
     if scratch is not None:
         scratch.cleanup()
 

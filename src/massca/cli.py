@@ -565,7 +565,7 @@ def _replay(args: argparse.Namespace) -> int:
         raise ConfigurationError(
             f"--agent {args.agent!r}: no such agent in {args.log} (its agents: {known} ...)"
         )
-    header, report = replay_file(args.log)
+    header, report = replay_file(args.log, progress=_replay_progress(_say("massca replay")))
     _print_summary(args.log, header, report)
     if args.agent is not None or args.step is not None:
         _print_events(args.log, args.agent, args.step, args.limit)
@@ -573,6 +573,25 @@ def _replay(args: argparse.Namespace) -> int:
         print(report.divergence.describe())
         return EXIT_DIVERGED
     return 0
+
+
+def _replay_progress(say: Callable[[str], None]) -> Callable[[int, int], None]:
+    """A replay's progress callback that says, every `REPORT_EVERY` seconds, how many
+    messages are replayed and the simulated time reached."""
+    import time
+
+    from massca.scenario.progress import REPORT_EVERY
+
+    last = time.monotonic()
+
+    def progress(messages: int, at: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= REPORT_EVERY:
+            last = now
+            say(f"{messages:,} messages replayed, at simulated time {at:,} s")
+
+    return progress
 
 
 def _print_summary(path: str, header: LogHeader, report: ReplayReport) -> None:

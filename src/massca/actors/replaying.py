@@ -11,7 +11,7 @@ stored (a log never names code to run): replay such a log by passing the same st
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from massca.actors.agents import MODEL_AGGREGATION, Agent, Aggregation, Send, build_agents
@@ -74,14 +74,15 @@ def replay_file(
     path: str | os.PathLike[str],
     strategy: Strategy | None = None,
     aggregation: Aggregation | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[LogHeader, ReplayReport]:
     """Replay the log at ``path`` as it is read (a log of any length: see
     `massca.log.open_log`), plain or compact; see `agents_for` for ``strategy`` and
-    ``aggregation``. Returns the log's header and the report; `LogFormatError` if it
-    cannot be read or replayed."""
+    ``aggregation``, `massca.log.replay` for ``progress``. Returns the log's header and
+    the report; `LogFormatError` if it cannot be read or replayed."""
     stream = open_log(path)
 
     def build(header: LogHeader, send: Send) -> Mapping[str, Agent]:
         return agents_for(header, send, strategy, aggregation)
 
-    return stream.header, replay(stream, build, ProtocolCodec(), str(path))
+    return stream.header, replay(stream, build, ProtocolCodec(), str(path), progress)

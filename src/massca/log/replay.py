@@ -85,10 +85,12 @@ def replay(
     build_agents: AgentBuilder,
     codec: MessageCodec,
     where: str = "log",
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplayReport:
     """Replay ``log`` (read whole, or a stream being read: its events are taken as they
     come, so a log of any length fits in memory) with agents from ``build_agents``; see
-    the module docstring.
+    the module docstring. ``progress``, if given, hears ``(messages replayed, simulated
+    time)`` at the start of every time step.
 
     Each event's structure is checked before it is replayed (`massca.log.structure`): a
     log with an event missing, repeated, moved, re-timed or re-numbered raises
@@ -111,6 +113,8 @@ def replay(
         if last is None or event.time != last.time:
             steps += 1
             iterations += 1
+            if progress is not None:
+                progress(checked, event.time)
         elif event.iteration != last.iteration:
             iterations += 1
         last = event

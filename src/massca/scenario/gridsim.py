@@ -24,6 +24,12 @@ up), one source each, so mosaik moves a list where it moved a value per bus and 
 feed the same hidden generator and load per bus as the ``Bus`` entities' inputs; all
 inputs that reach one row in a step add up.
 
+numba (``pip install massca[fast]``) makes pandapower's recycled power flow faster: 26 /
+17 / 27 ms instead of 33 / 39 / 43 ms a step at 50 cells (`benchmarks/power_flow.py`),
+but it compiles for about 3 s in every process at the first power flow. The simulator's
+``numba`` param (default False) switches it on; `numba_pays_off` says when a run is long
+enough for it.
+
 Only what the scenario does is allowed: elements switched in or out of service after the
 first power flow, or profiles inside the grid simulator, would make the recycled model
 stale, so both are refused.
@@ -42,7 +48,21 @@ from mosaik_components.pandapower.simulator import MODEL_TO_ELEMENT_SPECS, Simul
 
 from massca.model import ConfigurationError
 
-__all__ = ["INJECTIONS", "RECYCLE", "RecyclingGrid"]
+__all__ = ["INJECTIONS", "RECYCLE", "RecyclingGrid", "numba_pays_off"]
+
+NUMBA_COMPILE_S = 3.5
+"""What numba's first compilation costs a process (measured 3.0 to 3.6 s)."""
+NUMBA_SAVES_S = (0.003, 0.0003)
+"""What numba saves per power flow: a constant and a part per cell, in seconds (measured
+3.5 ms at 2 cells, 12 to 22 ms at 50 cells)."""
+
+
+def numba_pays_off(cells: int, steps: int) -> bool:
+    """Whether numba is installed and a run of ``steps`` power flows over ``cells`` cells
+    saves more than numba's compilation costs (about 2 days at 50 cells, 10 at 2)."""
+    base, per_cell = NUMBA_SAVES_S
+    return bool(pp.NUMBA_INSTALLED) and steps * (base + per_cell * cells) > NUMBA_COMPILE_S
+
 
 INJECTIONS = "Injections"
 _INJECTED = {"P_gen[MW]": ("sgen", "p_mw"), "P_load[MW]": ("load", "p_mw")}
@@ -69,6 +89,15 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
         self._injections: dict[str, np.ndarray] = {}  # entity -> its buses
         self._rows: dict[tuple[str, str], np.ndarray] = {}  # see _hidden_rows
         self._solved = False
+        self._numba = False
+
+    def init(
+        self, sid: str, time_resolution: float, step_size: int | None = 900, numba: bool = False
+    ) -> Any:
+        """mosaik-pandapower-2's ``init``, and whether the power flow uses ``numba`` (if it
+        is installed; see the module docstring)."""
+        self._numba = bool(numba) and bool(pp.NUMBA_INSTALLED)
+        return super().init(sid, time_resolution, step_size=step_size)
 
     def create(self, num: int, model: str, **params: Any) -> Any:
         if model != INJECTIONS:
@@ -130,7 +159,7 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
             every_value = np.concatenate([np.asarray(w, dtype=float) for w in written])
             unique, where = np.unique(every_row, return_inverse=True)
             net[table].loc[unique, column] = np.bincount(where, weights=every_value)
-        pp.runpp(net, numba=pp.NUMBA_INSTALLED, recycle=RECYCLE)
+        pp.runpp(net, numba=self._numba, recycle=RECYCLE)
         self._solved = True
         return time + self._step_size if self._step_size else None
 
