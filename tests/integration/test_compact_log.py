@@ -91,3 +91,12 @@ def test_massca_log_export_writes_plain_lines_and_refuses_to_overwrite(tmp_path,
     with pytest.raises(ConfigurationError, match="that is the log itself"):
         export_plain(out, out, overwrite=True)
     assert main(["replay", str(out)]) == 0
+
+
+def test_a_damaged_compressed_stream_is_one_clear_error(tmp_path) -> None:
+    compact = record(tmp_path / "run.zst", steps=2)
+    data = bytearray(compact.read_bytes())
+    data[4:12] = b"\xff" * 8  # the frame header
+    compact.write_bytes(bytes(data))
+    with pytest.raises(LogFormatError, match=r"run.zst: a damaged zstd stream"):
+        read_log(compact)

@@ -238,6 +238,13 @@ COMMAND_LINES = [
         "replay /nonexistent.jsonl",
         "massca: error: cannot read the log '/nonexistent.jsonl': No such file or directory",
     ),
+    ("log", usage("log", "the following arguments are required: ACTION")),
+    ("log export", usage("log export", "the following arguments are required: LOG")),
+    (
+        "log export /nonexistent.zst",
+        "massca: error: cannot read the log '/nonexistent.zst': No such file or directory",
+    ),
+    ('log export /nonexistent.zst --out ""', 'massca: error: --out "": give a file name'),
     (
         "nosuchcommand",
         "massca: error: argument COMMAND: invalid choice: 'nosuchcommand' (choose from 'run', "

@@ -88,8 +88,10 @@ class LogStream:
             return self._compact()
         return self._plain()
 
-    def _plain(self) -> Iterator[tuple[int, Event]]:
-        where = self.where
+    def _parsed(self, what: str) -> Iterator[tuple[int, Any]]:
+        """Each whole line's number and JSON value; a cut-off last line ends the lines
+        (``torn_line``), any other line that is no JSON is an error naming ``what`` it
+        should be."""
         for number, line, complete in self._lines:
             try:
                 data = orjson.loads(line)
@@ -98,31 +100,25 @@ class LogStream:
                     self.torn_line = number
                     return
                 raise LogFormatError(
-                    f"{where}: line {number} is not a massca event: {error}"
+                    f"{self.where}: line {number} is not {what}: {error}"
                 ) from error
+            yield number, data
+
+    def _plain(self) -> Iterator[tuple[int, Event]]:
+        for number, data in self._parsed("a massca event"):
             if type(data) is not dict or data.keys() != _FIELD_SET:
                 raise LogFormatError(
-                    f"{where}: line {number} is not a massca event: {_misfit(data)}"
+                    f"{self.where}: line {number} is not a massca event: {_misfit(data)}"
                 )
             if type(data["receiver"]) is list:
                 data["receiver"] = tuple(data["receiver"])
             yield number, Event(*(data[f] for f in _FIELDS))
 
     def _compact(self) -> Iterator[tuple[int, Event]]:
-        where = self.where
         names: list[str] = [node.id for node in self.header.hierarchy.nodes]
         lists: list[tuple[str, ...]] = []
         seq, time, iteration = 0, 0, 0
-        for number, line, complete in self._lines:
-            try:
-                data = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                if not complete:
-                    self.torn_line = number
-                    return
-                raise LogFormatError(
-                    f"{where}: line {number} is not a compact line: {error}"
-                ) from error
+        for number, data in self._parsed("a compact line"):
             try:
                 if type(data) is list:
                     sender, receiver, kind, body = data
@@ -149,7 +145,7 @@ class LogStream:
                     raise ValueError("neither an event, a clock nor a receiver list")
             except (ValueError, TypeError, IndexError) as error:
                 raise LogFormatError(
-                    f"{where}: line {number} is not a compact line: {error}"
+                    f"{self.where}: line {number} is not a compact line: {error}"
                 ) from error
 
 
