@@ -802,3 +802,26 @@ def test_units_beyond_max_mw_are_refused_naming_the_unit() -> None:
     text = error_text(run_failing(world, STEP))
     assert "unit agent 'Agent_2' at time 0" in text
     assert "beyond 1e+12 MW" in text
+
+
+def test_output_method_with_unit_groups_is_refused_not_skipped() -> None:
+    world, _, _ = world_with_groups(output_method=lambda **kwargs: {})
+    error = run_failing(world, STEP)
+    assert "output_method is called per unit entity, but 2 unit group(s) (Units)" in error_text(
+        error
+    )
+
+
+def test_input_method_sees_each_group_member_as_a_unit_entity(tmp_path) -> None:
+    seen = []
+
+    def input_method(aeid, input_data, **kwargs):
+        seen.append((aeid, input_data))
+        return measured_as_band(aeid=aeid, input_data=input_data, **kwargs)
+
+    world, _, _ = world_with_groups(input_method=input_method)
+    world.run(until=STEP, print_progress=False)
+    first = {aeid: data for aeid, data in seen[:5]}
+    assert sorted(first) == [f"Agent_{n}" for n in range(5, 10)]
+    assert first["Agent_5"]["current"] == {"Units-0.units-0": 5.0}  # its own value
+    assert first["Agent_6"]["max"] == {"Units-0.units-0": pytest.approx(1.2)}

@@ -1,6 +1,6 @@
 """The structure every event log must have before its messages can be replayed.
 
-Belongs here: `check_structure`, a pure check of a parsed log's event stream. Not here:
+Belongs here: `structured`, a pure check of a log's event stream as it is read. Not here:
 what the messages say (replay compares those with what the agents send).
 
 The rules; the first event that breaks one raises `LogFormatError` naming its line
@@ -28,18 +28,10 @@ from collections.abc import Callable, Iterable, Iterator
 
 from massca.errors import LogFormatError
 from massca.log.events import ENVIRONMENT, Event, LogHeader
-from massca.log.reader import LogContents
 
-__all__ = ["check_structure", "structured"]
+__all__ = ["structured"]
 
 FIRST_SEQ = 1
-
-
-def check_structure(contents: LogContents, where: str = "log") -> None:
-    """Raise `LogFormatError` for the first event of ``contents`` that breaks a rule of
-    the module docstring; ``where`` names the log in the message."""
-    for _ in structured(contents.numbered(), contents.header, where):
-        pass
 
 
 def structured(

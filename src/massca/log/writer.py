@@ -109,10 +109,6 @@ class EventLog:
         self.flush()
         self._time_iteration = (time, iteration)
 
-    def record(self, sender: str, receiver: str | tuple[str, ...], message: Any) -> None:
-        """Record one event (what `recorder` does, with the fields apart)."""
-        self._buffer.append((sender, receiver, message))
-
     def flush(self) -> None:
         """Encode the buffered events, append them to the file and flush it to the OS."""
         buffer = self._buffer

@@ -184,8 +184,7 @@ def build_world(
             if config.depth:
                 chain.append(massim.MosaikAgents.create(num=1, controller=chain[-1].eid)[0])
                 agents += 1
-            scales = [1.0 if unit.kind == "load" else der_factor for unit in group]
-            _add_units(world, sims, chain[-1].eid, group, scales, config)
+            _add_units(world, sims, chain[-1].eid, group, der_factor, config)
             bank = _add_batteries(world, sims, chain[-1].eid, group, der_factor, config)
             if bank is not None:
                 batteries[bank.eid] = (f"cell-{cell}", bank)
@@ -246,30 +245,30 @@ def _add_units(
     sims: _Sims,
     controller: str,
     group: list[GridUnit],
-    scales: list[float],
+    der_factor: float,
     config: ScenarioConfig,
 ) -> None:
-    """The group's units other than batteries (``scales``: each unit's rating factor):
+    """The group's units other than batteries (generators' ratings times ``der_factor``):
     one ``Units`` entity, its unit group of agents under ``controller`` and its
     injections into the grid, connected."""
-    chosen = [(u, scale) for u, scale in zip(group, scales, strict=True) if u.kind != "battery"]
+    chosen = [u for u in group if u.kind != "battery"]
     if not chosen:
         return
     entity = sims.units.Units(
         units=[
             {
                 "kind": u.kind,
-                "rating": u.rating_mw * scale,
+                "rating": u.rating_mw * (1.0 if u.kind == "load" else der_factor),
                 "profile": u.profile,
                 "flexibility": config.flexibility if u.kind == "load" else 0.0,
             }
-            for u, scale in chosen
+            for u in chosen
         ]
     )
-    agents = _agents(sims, controller, [u for u, _ in chosen])
+    agents = _agents(sims, controller, chosen)
     world.connect(entity, agents, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
     world.connect(agents, entity, "P_target[MW]", weak=True)
-    injections = sims.grid.Injections(buses=[u.bus for u, _ in chosen])
+    injections = sims.grid.Injections(buses=[u.bus for u in chosen])
     world.connect(entity, injections, "P_gen[MW]", "P_load[MW]")
 
 
@@ -278,10 +277,10 @@ def _add_batteries(
     sims: _Sims,
     controller: str,
     group: list[GridUnit],
-    scale: float,
+    der_factor: float,
     config: ScenarioConfig,
 ) -> Any:
-    """The group's batteries (ratings times ``scale``): one ``Batteries`` entity, its unit
+    """The group's batteries (ratings times ``der_factor``): one ``Batteries`` entity, its unit
     group of storage agents under ``controller`` and its injections, connected; returns
     the entity, or None if the group has no battery."""
     chosen = [u for u in group if u.kind == "battery"]
@@ -290,10 +289,10 @@ def _add_batteries(
     bank = sims.batteries.Batteries(
         batteries=[
             {
-                "capacity": u.rating_mw * scale * config.storage_hours,
+                "capacity": u.rating_mw * der_factor * config.storage_hours,
                 "soc": config.soc0,
-                "charge_max": u.rating_mw * scale,
-                "discharge_max": u.rating_mw * scale,
+                "charge_max": u.rating_mw * der_factor,
+                "discharge_max": u.rating_mw * der_factor,
                 "charge_efficiency": BATTERY_EFFICIENCY,
                 "discharge_efficiency": BATTERY_EFFICIENCY,
             }

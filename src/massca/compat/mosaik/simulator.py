@@ -253,11 +253,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 "agents under a cell or controller; give its eid"
             )
         parent = self._resolve(controller)
-        if not self._entities:
-            raise ConfigurationError(
-                f"create the coordinator ({MODEL}) before unit groups: the first {MODEL} "
-                "created is the coordinator"
-            )
         bands, levels = UnitGroup.check_params(units, priorities)
         created = []
         for _ in range(num):
@@ -274,6 +269,11 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         return created
 
     def setup_done(self) -> Generator[Any, Any, None]:
+        if self._groups and self._output_hook is not None:
+            raise ConfigurationError(
+                f"output_method is called per unit entity, but {len(self._groups)} unit "
+                f"group(s) ({GROUP_MODEL}) send lists it would not see: use one or the other"
+            )
         self.hierarchy = self._build_hierarchy()
         for unit in self.hierarchy.units:
             entity = self._entities[unit]
