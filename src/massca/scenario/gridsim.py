@@ -37,7 +37,6 @@ stale, so both are refused.
 
 from __future__ import annotations
 
-import copy
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -79,12 +78,9 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__()
-        self.meta = copy.deepcopy(self.meta)
-        self.meta["models"][INJECTIONS] = {
-            "public": True,
-            "params": ["buses"],
-            "attrs": list(_INJECTED),
-        }
+        injections = {"public": True, "params": ["buses"], "attrs": list(_INJECTED)}
+        # a new dictionary on the path changed: mosaik-pandapower-2's META stays as it is
+        self.meta = {**self.meta, "models": {**self.meta["models"], INJECTIONS: injections}}
         self._targets: dict[tuple[str, str], _Target] = {}
         self._injections: dict[str, np.ndarray] = {}  # entity -> its buses
         self._rows: dict[tuple[str, str], np.ndarray] = {}  # see _hidden_rows
