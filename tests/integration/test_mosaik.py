@@ -821,7 +821,7 @@ def test_input_method_sees_each_group_member_as_a_unit_entity(tmp_path) -> None:
 
     world, _, _ = world_with_groups(input_method=input_method)
     world.run(until=STEP, print_progress=False)
-    first = {aeid: data for aeid, data in seen[:5]}
+    first = dict(seen[:5])
     assert sorted(first) == [f"Agent_{n}" for n in range(5, 10)]
     assert first["Agent_5"]["current"] == {"Units-0.units-0": 5.0}  # its own value
     assert first["Agent_6"]["max"] == {"Units-0.units-0": pytest.approx(1.2)}

@@ -13,7 +13,10 @@ and its band), `aggregation`, `balance`
 children), `settlement` (residuals between cells and to the grid), `config`
 (`StepConfig`), `dispatch` (the between-cells decision), `costs`, the strategies
 (`between`, `optimal`, `within`, `strategy`), `hierarchy` and `builders` (the agent tree),
-and `step` (the oracle).
+and `step` (the oracle). For negotiations: `cohda` (COHDA's pure protocol and its
+reference run), `candidates` (the schedules a unit, cell or battery offers), `overlay`
+(who talks to whom) and `seeded` (seeded numbers without a random module); import them
+from their modules.
 """
 
 from massca.errors import (  # only the errors the model raises itself
