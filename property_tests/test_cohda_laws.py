@@ -17,7 +17,17 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from massca.model.cohda import Target, negotiate, performance
+from massca.model.cohda import (
+    Candidate,
+    Memory,
+    Target,
+    View,
+    decide,
+    negotiate,
+    perceive,
+    performance,
+    start,
+)
 from massca.model.overlay import TOPOLOGIES, overlay_of
 
 values = st.floats(-10.0, 10.0, allow_nan=False).map(lambda v: round(v, 3))
@@ -105,3 +115,33 @@ def test_two_participants_meet_a_target_one_can_reach_exactly_from_the_others_pi
     options = {"a": [(v,) for v in a], "b": [(b,)]}
     result = negotiate(options, target, overlay_of("ring", options))
     assert result.solution.performance == 0.0
+
+
+def full_scan(memory: Memory, options, target: Target) -> Candidate:
+    """`decide`'s choice the slow way: every option scored exactly against every pick."""
+    others = {who: s.schedule for who, s in memory.config.items() if who != memory.me}
+    best = memory.candidate
+    for option in options:
+        schedules = {**others, memory.me: option}
+        tried = Candidate(memory.me, schedules, performance(schedules, target))
+        same = tried.schedules.keys() == best.schedules.keys()
+        wins = tried.performance > best.performance or (
+            tried.performance == best.performance and tried.creator < best.creator
+        )
+        if tried.schedules.keys() > best.schedules.keys() or (same and wins):
+            best = tried
+    return best
+
+
+@given(problems(max_participants=5, max_horizon=4), st.integers(0, 4))
+def test_decide_picks_what_scoring_every_option_exactly_picks(problem, rounds) -> None:
+    options, target, _ = problem
+    memories = {who: start(who, options[who], target) for who in options}
+    for _ in range(rounds):  # some history, so that configurations hold others' picks
+        views = [View(m.config, m.candidate) for m in memories.values()]
+        memories = {who: perceive(memory, views, target) for who, memory in memories.items()}
+    for who, memory in memories.items():
+        decided = decide(memory, options[who], target)
+        expected = full_scan(memory, options[who], target)
+        assert dict(decided.candidate.schedules) == dict(expected.schedules)
+        assert decided.candidate.performance == expected.performance

@@ -61,6 +61,10 @@ __all__ = [
 ]
 
 Schedule = tuple[float, ...]
+_SLACK = 1e-9
+"""Margin, relative to the magnitude of the terms, within which `decide`'s quick scores are
+rechecked exactly: far wider than their rounding (a few units in the last place), far
+narrower than any real difference between options."""
 Config = Mapping[str, "Selection"]
 
 
@@ -252,11 +256,29 @@ def perceive(memory: Memory, views: Iterable[View], target: Target) -> Memory:
 
 def decide(memory: Memory, options: Sequence[Schedule], target: Target) -> Memory:
     """Each of ``options`` tried with everyone else's picks in the system configuration;
-    the best candidate kept (`_better`), and the own pick updated to it."""
+    the best candidate kept (`_better`), and the own pick updated to it.
+
+    The others' sum is the same for every option: it is added up once, each option is
+    scored against it, and only the options within `_SLACK` of the best score are
+    scored exactly (`performance` over every pick), in order; the rest cannot win. So a
+    participant's decision costs its options times the horizon, not times everyone."""
     me, config = memory.me, memory.config
     others = {who: s.schedule for who, s in config.items() if who != me}
+    totals = [math.fsum(pick[t] for pick in others.values()) for t in range(target.horizon)]
+    pairs = list(zip(target.schedule, target.weights, strict=True))
+    scores = [-_deviation(pairs, totals, option) for option in options]
+    # the scores' rounding is a few units in the last place of the terms' magnitude
+    magnitude = math.fsum(
+        w * (abs(goal) + abs(total)) for (goal, w), total in zip(pairs, totals, strict=True)
+    )
+    magnitude += max(
+        math.fsum(w * abs(v) for (_, w), v in zip(pairs, o, strict=True)) for o in options
+    )
+    cut = max(scores) - _SLACK * (1.0 + magnitude)
     best = memory.candidate
-    for option in options:
+    for option, score in zip(options, scores, strict=True):
+        if score < cut:
+            continue
         schedules = {**others, me: option}
         tried = Candidate(me, MappingProxyType(schedules), performance(schedules, target))
         if _better(tried, best):
@@ -269,6 +291,15 @@ def decide(memory: Memory, options: Sequence[Schedule], target: Target) -> Memor
     if best is memory.candidate and config is memory.config:
         return memory
     return Memory(me, config, best, counter)
+
+
+def _deviation(
+    pairs: Sequence[tuple[float, float]], totals: Sequence[float], option: Schedule
+) -> float:
+    """The weighted L1 deviation of ``totals + option`` from the target (quick: plain sums)."""
+    return sum(
+        w * abs(goal - total - v) for (goal, w), total, v in zip(pairs, totals, option, strict=True)
+    )
 
 
 def act(before: Memory, after: Memory) -> View | None:
