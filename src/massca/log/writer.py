@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from massca.errors import ConfigurationError
+from massca.errors import ConfigurationError, ProtocolError
 from massca.log.events import ENVIRONMENT, JsonCache, LogHeader, dumps
 
 __all__ = ["COMPACT_SUFFIX", "ZSTD_LEVEL", "EventLog", "MessageCodec"]
@@ -209,7 +209,9 @@ class _CompactLines:
                 kind, body = encode(message)
                 tail = tails[id(message)] = b",%s,%s]\n" % (kinds[kind], body)
             if receiver not in ids:  # a new multicast list: defined before its first use
-                out += self._define(receiver)  # type: ignore[arg-type]
+                if type(receiver) is not tuple:
+                    raise ProtocolError(f"no agent {receiver!r} in the log's hierarchy")
+                out += self._define(receiver)
             out += b"[%s,%s%s" % (ids[sender], ids[receiver], tail)
             if len(out) > _CHUNK:  # bound the memory of large steps
                 yield bytes(out)
