@@ -9,10 +9,12 @@ from hypothesis import strategies as st
 
 from massca.model import (
     BETWEEN_CELLS,
+    TOPOLOGIES,
     WITHIN_CELL,
     ZERO_BAND,
     ZERO_FLEXIBILITY,
     Band,
+    CohdaStrategy,
     ExchangeLimits,
     Flexibility,
     Hierarchy,
@@ -174,13 +176,30 @@ def with_cells_near_balance(
 
 @st.composite
 def built_in_strategies(draw: st.DrawFn, hierarchy: Hierarchy) -> Strategy:
-    """A built-in pair of strategies; merit gets levels 0, 1 or 2 per unit."""
+    """A built-in pair of strategies; merit gets levels 0, 1 or 2 per unit, cohda a few
+    levels, any topology and sometimes a message cap it hits."""
     between = draw(st.sampled_from(BETWEEN_CELLS))
     within = draw(st.sampled_from(WITHIN_CELL))
     priorities = None
     if within == "merit":
         priorities = {u: draw(st.sampled_from([0.0, 1.0, 2.0])) for u in hierarchy.units}
-    return Strategy.of(between, within, priorities=priorities)
+    strategy = Strategy.of(between, within, priorities=priorities)
+    if between == "cohda":
+        return Strategy(draw(cohda_strategies()), strategy.within)
+    return strategy
+
+
+@st.composite
+def cohda_strategies(draw: st.DrawFn) -> CohdaStrategy:
+    """``cohda`` with 1 to 5 levels, any topology and seed, and a cap of 0 to 100,000."""
+    return CohdaStrategy(
+        levels=draw(st.integers(1, 5)),
+        topology=draw(st.sampled_from(TOPOLOGIES)),
+        neighbours=draw(st.integers(0, 3)),
+        seed=draw(st.integers(0, 2**32)),
+        max_messages=draw(st.sampled_from([0, 2, 7, 30, 100_000])),
+        target=draw(st.sampled_from([0.0, 0.5, -1.0])),
+    )
 
 
 @st.composite

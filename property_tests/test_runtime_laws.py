@@ -4,6 +4,7 @@ built-in strategy; every message survives the log's codec."""
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 from hypothesis import given, settings
@@ -21,6 +22,14 @@ from massca.actors.messages import (
     StepStart,
     Update,
 )
+from massca.actors.negotiation_messages import (
+    NEGOTIATION_END,
+    NegotiationReport,
+    NegotiationResult,
+    NegotiationRound,
+    NegotiationStart,
+    NegotiationView,
+)
 from massca.compat.runtimes import loop_for, open_runtime
 from massca.model import (
     Balance,
@@ -29,9 +38,11 @@ from massca.model import (
     MeritInstruction,
     Plan,
     Share,
+    Strategy,
     reference_step,
 )
-from property_tests.strategies import states, step_cases
+from massca.model.cohda import Candidate, Selection, View
+from property_tests.strategies import cohda_strategies, states, step_cases
 
 EXAMPLES = {"native": 80, "mango": 20}  # a mango container per example is slower
 
@@ -52,6 +63,30 @@ def test_two_iterations_on_a_runtime_equal_the_oracle_for_every_strategy(runtime
             first, second = runner.run(two_iterations())
         assert first == reference_step(hierarchy, unit_states, config, strategy)
         assert second == reference_step(hierarchy, dict(first.targets), config, strategy)
+
+    check()
+
+
+@pytest.mark.parametrize("runtime_kind", ["native", "mango"])
+def test_a_cohda_negotiation_on_a_runtime_equals_the_reference_negotiation(runtime_kind) -> None:
+    """The cells' negotiation over real messages reaches the reference's outcome (solution,
+    messages, rounds, cap, best seen) whatever order the runtime delivers in."""
+
+    @settings(max_examples=EXAMPLES[runtime_kind])
+    @given(st.data())
+    def check(data) -> None:
+        strategy = Strategy(data.draw(cohda_strategies()))
+        hierarchy, unit_states, config, _ = data.draw(step_cases(strategy))
+
+        async def one_step():
+            async with open_runtime(runtime_kind, hierarchy, config, strategy=strategy) as rt:
+                return await rt.step(0, 0, unit_states)
+
+        with asyncio.Runner(loop_factory=loop_for(runtime_kind)) as runner:
+            result = runner.run(one_step())
+        expected = reference_step(hierarchy, unit_states, config, strategy)
+        assert result.negotiation == expected.negotiation
+        assert result == expected
 
     check()
 
@@ -84,9 +119,31 @@ messages = st.one_of(
     st.builds(StepStart, st.dictionaries(ids, states, max_size=5)),
     st.builds(Report, plans, classes, classes),
 )
+schedules = st.lists(finite, min_size=1, max_size=3).map(tuple)
+candidates = st.builds(
+    Candidate,
+    ids,
+    st.dictionaries(ids, schedules, max_size=4),
+    st.floats(max_value=0.0, allow_infinity=False),
+)
+views = st.builds(
+    View, st.dictionaries(ids, st.builds(Selection, schedules, st.integers(1, 99))), candidates
+)
+negotiation_messages = st.one_of(
+    st.builds(NegotiationStart, st.dictionaries(ids, st.lists(ids, max_size=3).map(tuple))),
+    st.builds(NegotiationRound, st.integers(1, 999), st.lists(ids, max_size=4).map(tuple)),
+    st.builds(NegotiationView, st.integers(1, 999), views),
+    st.builds(NegotiationReport, st.integers(1, 999), st.booleans()),
+    st.just(NEGOTIATION_END),
+    st.builds(
+        NegotiationResult,
+        candidates,
+        st.one_of(st.just(-math.inf), st.floats(max_value=0.0, allow_infinity=False)),
+    ),
+)
 
 
-@given(messages)
+@given(st.one_of(messages, negotiation_messages))
 def test_every_message_survives_the_log_codec_unchanged(message) -> None:
     import orjson
 

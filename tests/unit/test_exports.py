@@ -53,6 +53,8 @@ EXPECTED = {
     "Node",
     "NodeKind",
     "OptimalStrategy",
+    "CohdaStrategy",
+    "TOPOLOGIES",
     "Order",
     "Plan",
     "ProportionalWithin",

@@ -42,6 +42,15 @@ from massca.actors.messages import (
     StepStart,
     Update,
 )
+from massca.actors.negotiation import Moderator, Participant
+from massca.actors.negotiation_messages import (
+    NegotiationEnd,
+    NegotiationReport,
+    NegotiationResult,
+    NegotiationRound,
+    NegotiationStart,
+    NegotiationView,
+)
 from massca.log.events import ENVIRONMENT
 from massca.model import (
     Balance,
@@ -61,6 +70,7 @@ from massca.model import (
     classify,
     merge_levels,
 )
+from massca.model.cohda_between import CohdaStrategy
 from massca.model.dispatch import cell_results
 
 __all__ = [
@@ -232,6 +242,7 @@ class ControllerAgent(_Parent):
     __slots__ = (
         "_between",
         "_config",
+        "_participant",
         "_states",
         "_unit_levels",
         "_within",
@@ -239,7 +250,17 @@ class ControllerAgent(_Parent):
         "levels",
         "parent",
     )
-    handles = (Request, Answer, CellOrders, Redispatch, Done)
+    handles = (
+        Request,
+        Answer,
+        CellOrders,
+        Redispatch,
+        Done,
+        NegotiationStart,
+        NegotiationRound,
+        NegotiationView,
+        NegotiationEnd,
+    )
 
     def __init__(
         self,
@@ -263,6 +284,12 @@ class ControllerAgent(_Parent):
         self._unit_levels = unit_levels  # merit level of each unit child, if levels are used
         self._states: dict[str, State] = {}
         self.levels: Levels | None = None
+        self._participant: Participant | None = None
+
+    def awaiting(self) -> tuple[str, ...]:
+        if self._participant is not None:
+            return self._participant.awaiting()
+        return super().awaiting()
 
     def on_request(self, sender: str, message: Request) -> None:
         self._answers = {}
@@ -288,6 +315,31 @@ class ControllerAgent(_Parent):
             self._send(self.id, self.parent, Answer(aggregate, proposal=proposal))
         else:
             self._send(self.id, self.parent, Answer(aggregate, self.levels))
+
+    def on_cohda_start(self, sender: str, message: NegotiationStart) -> None:
+        between = self._between
+        if not self.is_cell or not isinstance(between, CohdaStrategy) or self.aggregate is None:
+            raise ProtocolError(f"{self.id!r} cannot negotiate: not a cell of a cohda step")
+        options = between.options(self.aggregate, self._config)
+        self._participant = Participant(
+            self.id, self.parent, self._send, options, between.goal, message.overlay
+        )
+
+    def on_cohda_round(self, sender: str, message: NegotiationRound) -> None:
+        self._negotiating().on_round(message)
+
+    def on_cohda_view(self, sender: str, message: NegotiationView) -> None:
+        self._negotiating().on_view(sender, message)
+
+    def on_cohda_end(self, sender: str, message: NegotiationEnd) -> None:
+        result = self._negotiating().result()
+        self._participant = None
+        self._send(self.id, self.parent, result)
+
+    def _negotiating(self) -> Participant:
+        if self._participant is None:
+            raise ProtocolError(f"{self.id!r} got a negotiation message outside a negotiation")
+        return self._participant
 
     def on_cell_orders(self, sender: str, message: CellOrders) -> None:
         self._divide(message.cells[self.id].cell_order, None)
@@ -321,14 +373,16 @@ class CoordinatorAgent(_Parent):
 
     __slots__ = (
         "_between",
+        "_moderator",
         "_phase",
+        "_views",
         "balances",
         "config",
         "dispatch",
         "results",
         "units",
     )
-    handles = (StepStart, Confirm, Answer, Done)
+    handles = (StepStart, Confirm, Answer, Done, NegotiationReport, NegotiationResult)
 
     def __init__(
         self,
@@ -348,6 +402,13 @@ class CoordinatorAgent(_Parent):
         self.dispatch: Dispatch | None = None
         self.results: Mapping[str, CellResult] = {}
         self._phase = "idle"
+        self._views: Mapping[str, CellView] = {}
+        self._moderator: Moderator | None = None
+
+    def awaiting(self) -> tuple[str, ...]:
+        if self._moderator is not None:
+            return tuple(sorted(self._moderator.outstanding))
+        return super().awaiting()
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -378,8 +439,37 @@ class CoordinatorAgent(_Parent):
         }
         self.balances = {cell: classify(s, config.tolerance) for cell, s in states.items()}
         self.aggregate = self._combine(self.id, states)
-        self.dispatch = dispatch = self._between.decide(views, config)
-        self.results = cell_results(states, dispatch, config.tolerance)
+        self._views = views
+        between = self._between
+        if isinstance(between, CohdaStrategy):
+            overlay = between.problem(views, config)
+            if overlay is not None:
+                self._phase = "negotiation"
+                self._moderator = Moderator(self.id, self._send, overlay, between.max_messages)
+                return
+        self._decided(between.decide(views, config))
+
+    def on_cohda_report(self, sender: str, message: NegotiationReport) -> None:
+        self._negotiation().on_report(sender, message)
+
+    def on_cohda_result(self, sender: str, message: NegotiationResult) -> None:
+        outcome = self._negotiation().on_result(sender, message)
+        if outcome is not None:
+            self._moderator = None
+            between = self._between
+            assert isinstance(between, CohdaStrategy)
+            self._decided(between.conclude(self._views, self.config, outcome))
+
+    def _negotiation(self) -> Moderator:
+        if self._moderator is None:
+            raise ProtocolError(f"{self.id!r} got a negotiation message outside a negotiation")
+        return self._moderator
+
+    def _decided(self, dispatch: Dispatch) -> None:
+        """Send the cells their parts of ``dispatch``."""
+        self.dispatch = dispatch
+        states = {cell: view.state for cell, view in self._views.items()}
+        self.results = cell_results(states, dispatch, self.config.tolerance)
         self._phase = "redispatch"
         self._outstanding = set(self.children)
         self._send(self.id, self.children, CellOrders(dispatch.cells))
@@ -394,7 +484,7 @@ class CoordinatorAgent(_Parent):
 
     @property
     def phase(self) -> str:
-        """``idle``, ``update``, ``request`` or ``redispatch``."""
+        """``idle``, ``update``, ``request``, ``negotiation`` or ``redispatch``."""
         return self._phase
 
 

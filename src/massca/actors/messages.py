@@ -16,7 +16,8 @@ to many agents is one multicast message):
 A cell's answer to the coordinator carries its own proposal for its balance when the
 between-cells strategy lets cells decide it (``cellular``); ``cell_orders`` carries every
 cell's part of the coordinator's decision; each controller divides its order among its
-children with the within-cell strategy.
+children with the within-cell strategy. With ``cohda`` the cells negotiate between their
+answers and ``cell_orders`` (`massca.actors.negotiation_messages`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from massca.actors.negotiation_messages import DECODERS as NEGOTIATION_DECODERS
+from massca.actors.negotiation_messages import ENCODERS as NEGOTIATION_ENCODERS
+from massca.actors.negotiation_messages import NegotiationMessage
 from massca.errors import LogFormatError
 from massca.log.events import JsonCache, dumps
 from massca.model import (
@@ -147,7 +151,18 @@ class Report:
     balances_after: Mapping[str, Balance]
 
 
-Message = StepStart | Update | Confirm | Request | Answer | CellOrders | Redispatch | Done | Report
+Message = (
+    StepStart
+    | Update
+    | Confirm
+    | Request
+    | Answer
+    | CellOrders
+    | Redispatch
+    | Done
+    | Report
+    | NegotiationMessage
+)
 
 CONFIRM = Confirm()
 REQUEST = Request()
@@ -318,6 +333,9 @@ class ProtocolCodec:
                     "balances_after": {cell: b.value for cell, b in message.balances_after.items()},
                 }
             )
+        negotiation = NEGOTIATION_ENCODERS.get(kind)
+        if negotiation is not None:
+            return message.kind, negotiation(message)
         raise TypeError(f"not a massca protocol message: {message!r}")
 
     def decode(self, kind: str, body: Any) -> Message:
@@ -379,6 +397,7 @@ _DECODERS: dict[str, Callable[[Any], Message]] = {
         {cell: Balance(v) for cell, v in b["balances"].items()},
         {cell: Balance(v) for cell, v in b["balances_after"].items()},
     ),
+    **NEGOTIATION_DECODERS,
 }
 
 

@@ -265,6 +265,7 @@ class Runtime(ABC):
             plan=coordinator.dispatch.plan,
             cells=MappingProxyType(dict(coordinator.results)),
             targets=MappingProxyType(targets),  # type: ignore[arg-type]
+            negotiation=coordinator.dispatch.negotiation,
         )
 
 

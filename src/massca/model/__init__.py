@@ -8,15 +8,14 @@ enforces it. Values are frozen, slotted dataclasses; functions map ``(state, inp
 a new state. Agents in `massca.actors` and `massca.compat.mango` only call into it.
 
 Modules, bottom up: `state` (bands and states), `storage` (a battery's state of charge
-and its band), `aggregation`, `balance`
-(classification), `redispatch` (merit-order plans), `orders` (what parents tell
-children), `settlement` (residuals between cells and to the grid), `config`
-(`StepConfig`), `dispatch` (the between-cells decision), `costs`, the strategies
-(`between`, `optimal`, `within`, `strategy`), `hierarchy` and `builders` (the agent tree),
-and `step` (the oracle). For negotiations: `cohda` (COHDA's pure protocol and its
-reference run), `candidates` (the schedules a unit, cell or battery offers), `overlay`
-(who talks to whom) and `seeded` (seeded numbers without a random module); import them
-from their modules.
+and its band), `aggregation`, `balance` (classification), `redispatch` (merit-order
+plans), `orders` (what parents tell children), `settlement` (residuals between cells and
+to the grid), `config` (`StepConfig`), `dispatch` (the between-cells decision), `costs`,
+the strategies (`between`, `optimal`, `cohda_between`, `within`, `strategy`),
+`hierarchy` and `builders` (the agent tree), and `step` (the oracle). For negotiations:
+`cohda` (COHDA's pure protocol and its reference run), `candidates` (the schedules a
+unit, cell or battery offers), `overlay` (who talks to whom) and `seeded` (seeded
+numbers without a random module); import them from their modules.
 """
 
 from massca.errors import (  # only the errors the model raises itself
@@ -44,6 +43,7 @@ from massca.model.builders import (
     cell_id,
     cells_hierarchy,
 )
+from massca.model.cohda_between import CohdaStrategy
 from massca.model.config import StepConfig
 from massca.model.costs import Costs, dispatch_cost
 from massca.model.dispatch import (
@@ -69,6 +69,7 @@ from massca.model.orders import (
     instruction_for,
     share_of,
 )
+from massca.model.overlay import TOPOLOGIES
 from massca.model.redispatch import (
     DEFAULT_MERIT_ORDER,
     REDISPATCH_RTOL,
@@ -128,6 +129,7 @@ __all__ = [
     "PROPORTIONAL",
     "REDISPATCH_RTOL",
     "SEED_MERIT_ORDER",
+    "TOPOLOGIES",
     "UNLIMITED",
     "WITHIN_CELL",
     "ZERO_BAND",
@@ -142,6 +144,7 @@ __all__ = [
     "CellResult",
     "CellView",
     "CellularStrategy",
+    "CohdaStrategy",
     "ConfigurationError",
     "Costs",
     "Dispatch",

@@ -65,6 +65,7 @@ __all__ = [
     "GlobalStrategy",
     "UserFunction",
     "callable_name",
+    "own_resources_first",
 ]
 
 
@@ -121,7 +122,8 @@ class GlobalStrategy(_NoProposal):
 
 
 @functools.cache
-def _own_resources_first(merit_order: tuple[Resource, ...]) -> tuple[Resource, ...]:
+def own_resources_first(merit_order: tuple[Resource, ...]) -> tuple[Resource, ...]:
+    """``merit_order`` with the exchange moved last: a cell's own resources first."""
     return (*(r for r in merit_order if r is not Resource.EXCHANGE), Resource.EXCHANGE)
 
 
@@ -134,7 +136,7 @@ class CellularStrategy:
         return {"name": self.name}
 
     def propose(self, state: State, interface: ExchangeLimits, config: StepConfig) -> Plan | None:
-        return plan(state, UNLIMITED, config.tolerance, _own_resources_first(config.merit_order))
+        return plan(state, UNLIMITED, config.tolerance, own_resources_first(config.merit_order))
 
     def decide(self, cells: Mapping[str, CellView], config: StepConfig) -> Dispatch:
         moves = {}

@@ -49,6 +49,8 @@ __all__ = [
     "Target",
     "View",
     "act",
+    "best_complete",
+    "best_of",
     "check_options",
     "decide",
     "merge_candidates",
@@ -335,7 +337,7 @@ def negotiate(
         raise ConfigurationError(f"max_messages = {max_messages!r}: a whole number >= 0")
     everyone = checked.keys()
     memories = {who: start(who, checked[who], target) for who in checked}
-    best_seen = _best_complete(memories.values(), everyone)
+    best_seen = best_complete((m.candidate for m in memories.values()), everyone)
     outbox = {who: View(m.config, m.candidate) for who, m in memories.items()}
     messages = rounds = 0
     capped = False
@@ -356,18 +358,29 @@ def negotiate(
             memories[receiver], sent = respond(memories[receiver], views, checked[receiver], target)
             if sent is not None:
                 outbox[receiver] = sent
-        best_seen = max(best_seen, _best_complete(memories.values(), everyone))
-    solution = memories[min(memories)].candidate
-    for memory in memories.values():
-        if _better(memory.candidate, solution):
-            solution = memory.candidate
+        best_seen = max(
+            best_seen, best_complete((m.candidate for m in memories.values()), everyone)
+        )
+    solution = best_of(memories[who].candidate for who in sorted(memories))
     return Negotiation(solution, messages, rounds, capped, best_seen)
 
 
-def _best_complete(memories: Iterable[Memory], everyone: Iterable[str]) -> float:
-    """The best performance of a candidate covering ``everyone`` among ``memories``."""
+def best_of(candidates: Iterable[Candidate]) -> Candidate:
+    """The solution among the participants' final candidates, given in id order of their
+    holders: the first, replaced by each later one that beats it (`_better`)."""
+    found = iter(candidates)
+    best = next(found)
+    for candidate in found:
+        if _better(candidate, best):
+            best = candidate
+    return best
+
+
+def best_complete(candidates: Iterable[Candidate], everyone: Iterable[str]) -> float:
+    """The best performance among ``candidates`` covering exactly ``everyone``
+    (``-inf`` for none)."""
     wanted = set(everyone)
     return max(
-        (m.candidate.performance for m in memories if m.candidate.schedules.keys() == wanted),
+        (c.performance for c in candidates if c.schedules.keys() == wanted),
         default=-math.inf,
     )

@@ -29,6 +29,7 @@ from typing import Any
 from massca.errors import ConfigurationError, InfeasibleRedispatchError
 from massca.model.aggregation import aggregate
 from massca.model.balance import Balance, classify
+from massca.model.cohda import Negotiation
 from massca.model.config import StepConfig
 from massca.model.orders import Instruction, Order, Share, apply_order, change_between
 from massca.model.redispatch import REDISPATCH_RTOL, ExchangeLimits, Plan
@@ -121,10 +122,12 @@ class CellPlan:
 @dataclass(frozen=True, slots=True)
 class Dispatch:
     """A between-cells decision: a `CellPlan` per cell, and ``plan``, the system's
-    totals as a `Plan` (``exchange`` is the external grid's)."""
+    totals as a `Plan` (``exchange`` is the external grid's); ``negotiation``: how a
+    negotiated decision (``cohda``) was reached, None for the others."""
 
     cells: Mapping[str, CellPlan]
     plan: Plan
+    negotiation: Negotiation | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,8 +117,12 @@ def plan(
     limits: ExchangeLimits = UNLIMITED,
     tolerance: float = DEFAULT_TOLERANCE,
     merit_order: tuple[Resource, ...] = DEFAULT_MERIT_ORDER,
+    *,
+    imbalance: float | None = None,
 ) -> Plan:
     """Assign ``state``'s imbalance to resources in ``merit_order``, each up to its room.
+    ``imbalance``, if given, is assigned instead of the state's own balance (a strategy
+    that moves a cell by an amount it chose: minus that amount).
 
     Room per resource, for a surplus (for a deficit the mirror image): production can fall
     to ``min``, consumption can rise to ``max``, storage can fall to ``min`` (charge), the
@@ -133,7 +137,8 @@ def plan(
     """
     check_tolerance(tolerance)
     merit_order = merit_order_of(merit_order)
-    imbalance = state.balance
+    if imbalance is None:
+        imbalance = state.balance
     sign = 1.0 if imbalance >= 0 else -1.0
     remaining = abs(imbalance)
     surplus = sign > 0

@@ -26,6 +26,7 @@ from massca.errors import ConfigurationError
 from massca.model.aggregation import aggregate
 from massca.model.balance import Balance, classify
 from massca.model.between import BetweenCells
+from massca.model.cohda import Negotiation
 from massca.model.config import StepConfig
 from massca.model.dispatch import CellResult, CellView, cell_results
 from massca.model.hierarchy import Hierarchy
@@ -49,6 +50,7 @@ class StepResult:
     ``cells``: every cell -> its `CellResult`: its plan (own changes, exchange with other
     cells, with the external grid, unresolved), its state after redispatch and its class.
     ``targets``: every unit -> its state after its order (its new set-point).
+    ``negotiation``: how the between-cells decision was negotiated (``cohda``), or None.
     """
 
     aggregates: Mapping[str, State]
@@ -56,6 +58,7 @@ class StepResult:
     plan: Plan
     cells: Mapping[str, CellResult] = field(repr=False)
     targets: Mapping[str, State] = field(repr=False)
+    negotiation: Negotiation | None = None
 
     @property
     def converged(self) -> bool:
@@ -119,6 +122,7 @@ def reference_step(
         plan=dispatch.plan,
         cells=MappingProxyType(cell_results(cells, dispatch, config.tolerance)),
         targets=MappingProxyType(targets),
+        negotiation=dispatch.negotiation,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from massca.errors import ConfigurationError
 from massca.model.between import CELLULAR, GLOBAL, BetweenCells, CallableBetween
+from massca.model.cohda_between import CohdaStrategy
 from massca.model.costs import Costs
 from massca.model.optimal import OPTIMAL, OptimalStrategy
 from massca.model.within import PROPORTIONAL, CallableWithin, MeritWithin, WithinCell
@@ -32,7 +33,7 @@ __all__ = [
     "within_cell",
 ]
 
-BETWEEN_CELLS = ("global", "cellular", "optimal")
+BETWEEN_CELLS = ("global", "cellular", "optimal", "cohda")
 """The built-in between-cells strategies, by name."""
 WITHIN_CELL = ("proportional", "merit")
 """The built-in within-cell strategies, by name."""
@@ -46,6 +47,7 @@ def between_cells(choice: str | BetweenCells | Callable[..., Any]) -> BetweenCel
             "global": GLOBAL,
             "cellular": CELLULAR,
             "optimal": OPTIMAL,
+            "cohda": CohdaStrategy(),
         }
         built_in = built_ins.get(choice)
         if built_in is None:
@@ -132,23 +134,33 @@ def strategy_from_description(description: Mapping[str, Any]) -> Strategy:
     user's callable (which must be given again) or is malformed."""
     try:
         between, within = description["between"], description["within"]
-        names = (between["name"], within["name"])
+        callables = [d["function"] for d in (between, within) if d["name"] == "callable"]
     except (KeyError, TypeError) as error:
         raise ConfigurationError(f"malformed strategy description {description!r}") from error
-    callables = [d["function"] for d in (between, within) if d["name"] == "callable"]
     if callables:
         raise ConfigurationError(
             f"the strategy uses the user function(s) {', '.join(callables)}: a description "
             "holds no code, so pass the same strategy again"
         )
     try:
-        costs = Costs(**between["costs"]) if names[0] == "optimal" else None
-        priorities = within.get("priorities") if names[1] == "merit" else None
-        strategy = Strategy.of(names[0], names[1], priorities=priorities, costs=costs)
-        if names[1] == "merit":
-            strategy = Strategy(strategy.between, MeritWithin(priorities or {}, within["default"]))
-    except (KeyError, TypeError) as error:
+        strategy = Strategy(_between_from(between), _within_from(within))
+    except (KeyError, TypeError, AttributeError) as error:
         raise ConfigurationError(f"malformed strategy description {description!r}") from error
     if strategy.describe() != dict(description):
         raise ConfigurationError(f"malformed strategy description {description!r}")
     return strategy
+
+
+def _between_from(description: Mapping[str, Any]) -> BetweenCells:
+    name = description["name"]
+    if name == "optimal":
+        return OptimalStrategy(Costs(**description["costs"]))
+    if name == "cohda":
+        return CohdaStrategy.from_description(description)
+    return between_cells(name)
+
+
+def _within_from(description: Mapping[str, Any]) -> WithinCell:
+    if description["name"] == "merit":
+        return MeritWithin(description.get("priorities") or {}, description["default"])
+    return within_cell(description["name"])
