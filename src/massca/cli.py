@@ -335,6 +335,13 @@ def _print_summary_of_run(summary: object) -> None:
             f"released {b['released_mwh']:.1f} MWh, losses {b['losses_mwh']:.2f} MWh, "
             f"{b['cycles']:.2f} full cycles"
         )
+    n = summary.negotiation
+    if n:
+        capped = f"{n['capped']:.0f} hit the message cap" if n["capped"] else "none hit the cap"
+        print(
+            f"negotiation: cells exchanged views in {n['steps']:.0f} time steps, "
+            f"{n['messages']:.0f} in total (median {n['median']:g} per step); {capped}"
+        )
     print(f"run folder: {summary.out} (results.csv, config.json, summary.json, plots)")
     if summary.log_path is not None:
         print(f"event log: massca replay {summary.log_path}")

@@ -153,7 +153,7 @@ COMMAND_LINES = [
         usage(
             "run",
             "argument --strategy: invalid choice: 'best' (choose from 'global', 'cellular', "
-            "'optimal')",
+            "'optimal', 'cohda')",
         ),
     ),
     ("run --out ''", 'massca: error: --out "": give a folder'),
@@ -164,12 +164,13 @@ COMMAND_LINES = [
     ),
     (
         "compare --strategies best",
-        "massca: error: --strategies best: give distinct names from global, cellular, optimal",
+        "massca: error: --strategies best: give distinct names from global, cellular, "
+        "optimal, cohda",
     ),
     (
         "compare --strategies cellular cellular",
         "massca: error: --strategies cellular cellular: give distinct names from global, "
-        "cellular, optimal",
+        "cellular, optimal, cohda",
     ),
     (
         "compare --strategies",
@@ -217,7 +218,7 @@ COMMAND_LINES = [
         usage(
             "bench",
             "argument --strategy: invalid choice: 'best' (choose from 'global', 'cellular', "
-            "'optimal')",
+            "'optimal', 'cohda')",
         ),
     ),
     (
@@ -284,7 +285,7 @@ CONFIG_FILES = [
     ("days = 400", f"days = 400: {RUN_DAYS}"),
     ("until = 0", f"until = 0: {RUN_UNTIL}"),
     ("step = 600", f"step = 600: {STEP_900}"),
-    ('strategy = "best"', "strategy = 'best': choose one of global, cellular, optimal"),
+    ('strategy = "best"', "strategy = 'best': choose one of global, cellular, optimal, cohda"),
     ('runtime = "threads"', "runtime = 'threads': choose one of native, mango"),
     ("within = 3", "within = 3: must be text, not int"),
     (
@@ -581,7 +582,7 @@ MAS_CONFIGS = [
     ),
     (
         {"between_cells": "best"},
-        "between_cells = 'best': choose one of global, cellular, optimal, a function or "
+        "between_cells = 'best': choose one of global, cellular, optimal, cohda, a function or "
         "'module:function'",
     ),
     (

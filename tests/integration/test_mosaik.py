@@ -585,6 +585,44 @@ def test_a_users_between_cells_function_in_mas_config_decides_and_replays(tmp_pa
     assert report.ok
 
 
+def test_cells_negotiate_under_mosaik_with_cohda_and_the_log_replays(tmp_path) -> None:
+    log = tmp_path / "mas.jsonl"
+    world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
+    with world.group():
+        massim = world.start(
+            "MAS",
+            step_size=STEP,
+            log=str(log),
+            between_cells="cohda",
+            cohda={"levels": 5, "topology": "ring", "target": 1.0},
+        )
+        unitsim = world.start("Units", step_size=STEP)
+    massim.MosaikAgents()
+    cells = [massim.MosaikAgents.create(num=1, controller=None)[0] for _ in range(3)]
+    for cell, band, power in [
+        (cells[0], "production", 5.0),
+        (cells[1], "consumption", 2.0),
+        (cells[2], "consumption", 1.0),
+    ]:
+        agent = massim.MosaikAgents.create(num=1, controller=cell.eid, unit=band)
+        unit = unitsim.Unit(profile=[power], band=(0.0, 1.0))
+        world.connect(
+            unit, agent[0], ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max")
+        )
+        world.connect(agent[0], unit, "scale_factor", weak=True)
+    world.run(until=STEP, print_progress=False)
+    world.shutdown()
+    contents = read_log(log)
+    between = contents.header.config["strategy"]["between"]
+    assert (between["name"], between["topology"], between["target"]) == ("cohda", "ring", 1.0)
+    assert any(e.kind == "cohda_view" for e in contents.events)
+    # +2 MW of surplus against a target export of 1 MW: the cells give up 1 MW
+    received = unit_sim_of(world).received
+    assert any(factor != 1.0 for r in received.values() for _, factor in r)
+    _, report = replay_file(log)
+    assert report.ok
+
+
 @pytest.mark.parametrize(
     ("config", "message"),
     [
@@ -599,6 +637,9 @@ def test_a_users_between_cells_function_in_mas_config_decides_and_replays(tmp_pa
             {"between_cells": "optimal", "costs": {"gird": 1.0}},
             "the keys are production, consumption, storage, exchange, grid and unresolved",
         ),
+        ({"cohda": {"levels": 3}}, "cohda options are a parameter of between_cells='cohda' only"),
+        ({"between_cells": "cohda", "cohda": {"levels": 0}}, "levels = 0: give a whole number"),
+        ({"between_cells": "cohda", "cohda": {"k": 2}}, "the options are levels, topology"),
         (
             {"within_cell": "merit", "execute_method": lambda **kw: {}},
             "execute_method decides at every level: give it or within_cell, not both",

@@ -283,3 +283,29 @@ def test_replay_compares_encodings_so_an_equal_but_differently_written_number_di
     _, report = replay_file(path)
     assert not report.ok
     assert report.divergence.kind == "answer"
+
+
+def test_a_cohda_run_replays_and_an_altered_view_is_found(runtime_kind, tmp_path) -> None:
+    strategy = Strategy.of("cohda")
+    path = record(tmp_path / "run.jsonl", runtime_kind, strategy=strategy)
+    _, report = replay_file(path)
+    assert report.ok
+    events = read_log(path).events
+    views = [e for e in events if e.kind == "cohda_view"]
+    assert views, "the run negotiated"
+    assert {e.kind for e in events} >= {"cohda_start", "cohda_round", "cohda_report", "cohda_end"}
+    target = views[len(views) // 2]
+
+    def alter(lines):
+        data = orjson.loads(lines[target.seq])
+        data["body"]["candidate"]["performance"] -= 1.0
+        lines[target.seq] = orjson.dumps(data)
+        return lines
+
+    rewrite(path, alter)
+    _, report = replay_file(path)
+    divergence = report.divergence
+    assert divergence is not None
+    assert divergence.seq == target.seq
+    assert divergence.agent == target.sender
+    assert divergence.kind == "cohda_view"

@@ -250,15 +250,22 @@ def test_compare_runs_each_strategy_on_the_same_inputs_and_writes_the_table(
         "global/proportional",
         "cellular/proportional",
         "optimal/proportional",
+        "cohda/proportional",
     ]
     cost = {r["strategy"].split("/")[0]: float(r["cost"]) for r in rows}
-    assert cost["optimal"] <= min(cost["global"], cost["cellular"]) + 1e-6
+    assert cost["optimal"] <= min(cost["global"], cost["cellular"], cost["cohda"]) + 1e-6
     assert (out / "comparison.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # identical inputs: every run measured the same cells before redispatch
     before = [
         [r["cell-0_balance"] for r in rows_of(out / name / "results.csv")]
-        for name in ("global", "cellular", "optimal")
+        for name in ("global", "cellular", "optimal", "cohda")
     ]
-    assert before[0] == before[1] == before[2]
+    assert before[0] == before[1] == before[2] == before[3]
+    negotiated = rows_of(out / "cohda" / "results.csv")
+    assert sum(int(r["mas_negotiation_messages"]) for r in negotiated) > 0
+    summary = json.loads((out / "cohda" / "summary.json").read_text())
+    assert summary["negotiation"]["messages"] > 0
+    assert summary["negotiation"]["capped"] == 0
+    assert json.loads((out / "optimal" / "summary.json").read_text())["negotiation"] == {}
     assert main(["compare", "--strategies", "cellular", "bogus", "--out", str(out)]) == 2
     assert "give distinct names from global, cellular, optimal" in capsys.readouterr().err

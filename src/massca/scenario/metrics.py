@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import math
+import statistics
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -142,6 +143,8 @@ class RunTally:
         self._totals: dict[str, list[float]] = {name: [] for name in RunFigures.__slots__}
         self._energy: dict[str, float] | None = None  # each cell's MWh at the last row
         self._flow: dict[str, float] = {}  # and what its batteries drew in that step
+        self.negotiation_messages: list[int] = []  # per time step that negotiated
+        self.negotiations_capped = 0
 
     def add(self, row: Row) -> None:
         """Count one row of ``results.csv``."""
@@ -151,6 +154,10 @@ class RunTally:
             self.step_ms.append(float(row["mas_step_ms"]))
             if row["mas_iterations"] not in ("", "0"):
                 self.iteration_ms.append(float(row["mas_step_ms"]) / int(row["mas_iterations"]))
+        messages = int(row.get("mas_negotiation_messages") or 0)
+        if messages:
+            self.negotiation_messages.append(messages)
+        self.negotiations_capped += int(row.get("mas_negotiations_capped") or 0)
         hours = self.hours
         parts: dict[str, list[float]] = {name: [] for name in self._totals}
         energy = {cell: _mw(row, f"{cell}_energy") for cell in self.cells}
@@ -183,6 +190,20 @@ class RunTally:
         self._energy = energy
         for name, values in parts.items():
             self._totals[name].append(math.fsum(values))
+
+    def negotiation(self) -> dict[str, float]:
+        """The negotiations' figures: ``steps`` that exchanged views, their ``messages``
+        in total and the ``median`` per such step, and negotiations ``capped``; empty when
+        nothing was negotiated."""
+        counts = self.negotiation_messages
+        if not counts and not self.negotiations_capped:
+            return {}
+        return {
+            "steps": len(counts),
+            "messages": sum(counts),
+            "median": statistics.median(counts) if counts else 0,
+            "capped": self.negotiations_capped,
+        }
 
     def share(self, after: bool = False) -> dict[str, float]:
         """Each cell -> the share of steps it was balanced, before (or ``after``)

@@ -21,9 +21,12 @@ Then
 external grid and what it left unresolved), ``mas_iterations`` and ``mas_step_ms`` (the
 MAS's wall time over all iterations of the time step; the MAS sends running totals,
 because mosaik passes simulators outside the weak loop's group only the last value of a
-time step). Cells' values are those of the *last* iteration of a time step (after
-redispatch converged). A row is written and flushed when the next time step begins,
-and the last one at ``finalize``: a run that stops early keeps every completed step.
+time step), ``mas_negotiation_messages`` and ``mas_negotiations_capped`` (the views the
+cells exchanged in the time step's negotiations and how many of those hit their message
+cap; 0 unless the strategy negotiates, ``cohda``). Cells' values are those of the *last*
+iteration of a time step (after redispatch converged). A row is written and flushed
+when the next time step begins, and the last one at ``finalize``: a run that stops early
+keeps every completed step.
 """
 
 from __future__ import annotations
@@ -110,6 +113,8 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             "mas_unresolved_mw",
             "mas_iterations",
             "mas_step_ms",
+            "mas_negotiation_messages",
+            "mas_negotiations_capped",
         ]
         self.file = open(path, "w", newline="")  # noqa: SIM115 - closed in finalize
         self.writer = csv.DictWriter(self.file, fieldnames=columns)
@@ -133,6 +138,8 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 "datetime": when.isoformat(sep=" "),
                 "mas_iterations": 0,
                 "mas_step_ms": 0.0,
+                "mas_negotiation_messages": 0,
+                "mas_negotiations_capped": 0,
             }
         row = self.row
         for attr, values in inputs.get("Collector-0", {}).items():
@@ -164,6 +171,10 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             row["mas_step_ms"] = value * 1e3
         elif attr == "iterations":
             row["mas_iterations"] = value
+        elif attr == "negotiation_messages":
+            row["mas_negotiation_messages"] = value
+        elif attr == "negotiations_capped":
+            row["mas_negotiations_capped"] = value
 
     def _write(self) -> None:
         assert self.file is not None

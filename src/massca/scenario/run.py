@@ -42,7 +42,10 @@ class RunSummary:
     `massca.scenario.metrics.RunFigures` (energies, balanced cell-steps, cost).
     ``storage``: the batteries' ``capacity_mwh``, the energy they ``stored_mwh`` and
     ``released_mwh``, their ``losses_mwh`` and equivalent full ``cycles`` (released
-    energy over capacity); empty for a run without batteries.
+    energy over capacity); empty for a run without batteries. ``negotiation``: for a
+    negotiating strategy (``cohda``), the time ``steps`` in which cells exchanged views,
+    the ``messages`` (views delivered) in total and the ``median`` per such step, and how
+    many negotiations hit their message cap (``capped``); else empty.
     """
 
     out: Path
@@ -57,6 +60,7 @@ class RunSummary:
     balanced_after_share: dict[str, float] = field(default_factory=dict)
     figures: dict[str, float] = field(default_factory=dict)
     storage: dict[str, float] = field(default_factory=dict)
+    negotiation: dict[str, float] = field(default_factory=dict)
     last_time: str = ""
     stopped: str | None = None
     log_path: Path | None = None
@@ -175,6 +179,7 @@ def summarise(
         balanced_after_share=tally.share(after=True),
         figures=run_figures.to_json(),
         storage=storage,
+        negotiation=tally.negotiation(),
         last_time=tally.last_time,
         stopped=stopped,
         log_path=log_path,
@@ -230,6 +235,7 @@ def _json(summary: RunSummary) -> dict[str, object]:
         "balanced_after_share": summary.balanced_after_share,
         "figures": summary.figures,
         "storage": summary.storage,
+        "negotiation": summary.negotiation,
         "last_time": summary.last_time,
         "stopped": summary.stopped,
         "log": None if summary.log_path is None else str(summary.log_path),

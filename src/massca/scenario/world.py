@@ -225,7 +225,16 @@ def build_world(
         world.connect(cell_agent, collector, *CELL_OUTPUTS)
     for _, battery in batteries.values():
         world.connect(battery, collector, *BATTERY_OUTPUTS)
-    world.connect(coordinator, collector, "exchange", "unresolved", "steptime_total", "iterations")
+    world.connect(
+        coordinator,
+        collector,
+        "exchange",
+        "unresolved",
+        "steptime_total",
+        "iterations",
+        "negotiation_messages",
+        "negotiations_capped",
+    )
     world.connect(ext_grid, collector, "P[MW]")
     return ScenarioWorld(world, agents, units, cells, log_path, results_path, storage_mwh)
 

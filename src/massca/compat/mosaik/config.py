@@ -19,6 +19,7 @@ from massca.compat.runtimes import RUNTIMES
 from massca.model import (
     BETWEEN_CELLS,
     WITHIN_CELL,
+    CohdaStrategy,
     ConfigurationError,
     Costs,
     ExchangeLimits,
@@ -66,6 +67,8 @@ KEYS = {
     "within_cell": f"{', '.join(WITHIN_CELL)} or a function (default 'proportional')",
     "costs": "per-MW costs for 'optimal': {'production', 'consumption', 'storage', 'exchange', "
     "'grid', 'unresolved'}",
+    "cohda": "options of 'cohda': {'levels', 'topology', 'neighbours', 'seed', 'max_messages', "
+    "'target'} (see massca.model.CohdaStrategy)",
 }
 """Every key the MAS simulator accepts, with what it means."""
 
@@ -89,6 +92,7 @@ class MasConfig:
     between_cells: str | Callable[..., Any] = "cellular"
     within_cell: str | Callable[..., Any] = "proportional"
     costs: Costs | None = None
+    cohda: CohdaStrategy | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> MasConfig:
@@ -239,6 +243,25 @@ def _strategy(
                 )
             except ConfigurationError as error:
                 problems.append(str(error))
+    if "cohda" in values:
+        _cohda(values["cohda"], out.get("between_cells", "cellular"), problems, out)
+
+
+def _cohda(options: Any, between: Any, problems: list[str], out: dict[str, Any]) -> None:
+    if between != "cohda":
+        problems.append("cohda options are a parameter of between_cells='cohda' only")
+    elif not isinstance(options, Mapping):
+        problems.append(f"cohda = {options!r}: give a mapping of option -> value")
+    else:
+        try:
+            out["cohda"] = CohdaStrategy(**options)
+        except TypeError:
+            problems.append(
+                f"cohda = {dict(options)!r}: the options are levels, topology, neighbours, "
+                "seed, max_messages and target"
+            )
+        except ConfigurationError as error:
+            problems.append(str(error))
 
 
 def _step_config(values: Mapping[str, Any], problems: list[str]) -> StepConfig | None:

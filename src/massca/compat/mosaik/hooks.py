@@ -42,6 +42,7 @@ from massca.model import (
     CallableWithin,
     CellPlan,
     CellView,
+    CohdaStrategy,
     ConfigurationError,
     Costs,
     Share,
@@ -155,15 +156,18 @@ def strategy_for(
     execute_method: Hook | None,
     *,
     costs: Costs | None = None,
+    cohda: CohdaStrategy | None = None,
     priorities: Mapping[str, float] | None = None,
     state_dict: Any = None,
 ) -> Strategy:
     """The step's strategy from MAS_CONFIG's ``between_cells``, ``within_cell``,
-    ``execute_method`` and ``costs``, and the units' ``priority`` params."""
+    ``execute_method``, ``costs`` and ``cohda`` (options), and the units' ``priority``
+    params."""
     if execute_method is not None:
         return hooked_strategy(execute_method, state_dict)
     merit = within == "merit"
-    return Strategy.of(between, within, priorities=priorities if merit else None, costs=costs)
+    chosen = between if cohda is None else cohda
+    return Strategy.of(chosen, within, priorities=priorities if merit else None, costs=costs)
 
 
 def aggregation_for(hook: Hook | None, state_dict: Any = None) -> Aggregation:

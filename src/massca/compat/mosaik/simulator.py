@@ -119,6 +119,8 @@ META: dict[str, Any] = {
                 "steptime",
                 "steptime_total",
                 "iterations",
+                "negotiation_messages",
+                "negotiations_capped",
             ],
         },
         GROUP_MODEL: {
@@ -167,6 +169,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._external = 0.0
         self._steptime = 0.0
         self._steptime_total = 0.0
+        self._negotiated = (0, 0)  # this time step's negotiation messages, capped negotiations
         self._closed = False
         self._output_hook: Any = None
         self._bands: dict[str, str] = {}
@@ -308,6 +311,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 self.config.within_cell,
                 hooks.get("execute_method"),
                 costs=self.config.costs,
+                cohda=self.config.cohda,
                 priorities=self._priorities(),
                 state_dict=self.config.state_dict,
             ),
@@ -342,6 +346,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         result = yield self.host.step(time, iteration, self._states)
         self._steptime = clock.perf_counter() - started
         self._steptime_total = self._steptime + (self._steptime_total if iteration else 0.0)
+        self._negotiated = _negotiated(self._negotiated if iteration else (0, 0), result)
         self._result = result
         self._measured = self._states  # get_data runs before the next step changes it
         self._tally = tally(self._tally if iteration else None, result)
@@ -646,6 +651,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     values[attr] = self._steptime_total
                 elif attr == "iterations":
                     values[attr] = self._loop.iteration + 1
+                elif attr == "negotiation_messages":
+                    values[attr] = self._negotiated[0]
+                elif attr == "negotiations_capped":
+                    values[attr] = self._negotiated[1]
         return values
 
     @staticmethod
@@ -729,3 +738,11 @@ mark(
         f"hook {frame.f_locals['hook']} of {frame.f_locals['agent']!r}",
     ),
 )
+
+
+def _negotiated(before: tuple[int, int], result: StepResult) -> tuple[int, int]:
+    """``before`` (messages, capped negotiations) plus ``result``'s negotiation, if any."""
+    negotiation = result.negotiation
+    if negotiation is None:
+        return before
+    return before[0] + negotiation.messages, before[1] + negotiation.capped
