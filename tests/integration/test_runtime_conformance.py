@@ -12,10 +12,13 @@ from massca.errors import AgentError, StepTimeoutError
 from massca.log import ENVIRONMENT, read_log
 from massca.log.events import receivers_of
 from massca.model import (
+    CohdaStrategy,
     ConfigurationError,
     ExchangeLimits,
     ProtocolError,
     StepConfig,
+    Strategy,
+    cells_hierarchy,
     reference_step,
 )
 from massca.workload import synthetic_states
@@ -41,6 +44,25 @@ def test_steps_match_the_oracle_bit_for_bit(runtime_kind, small_hierarchy) -> No
     # per step: start + report, one multicast update, confirm per unit, answer + done per
     # non-root agent, and one multicast request and one multicast redispatch per parent
     assert sent == 8 * (2 + 1 + units + 2 * (agents - 1) + 2 * (agents - units))
+
+
+@pytest.mark.parametrize("topology", ["ring", "small-world"])
+def test_many_cells_negotiate_exactly_the_reference_outcome(runtime_kind, topology) -> None:
+    """On a 24-cell ring news takes many rounds, so cells sit rounds out and views of a
+    later round reach cells still before it: the outcome is still the reference's."""
+    hierarchy = cells_hierarchy(cells=24, depth=1, loads=1, generators=1)
+    strategy = Strategy(CohdaStrategy(levels=6, topology=topology, seed=3))
+
+    async def scenario():
+        async with open_runtime(runtime_kind, hierarchy, strategy=strategy) as runtime:
+            for step in range(3):
+                states = synthetic_states(hierarchy, seed=step, step=step)
+                result = await runtime.step(step * 900, 0, states)
+                assert result == reference_step(hierarchy, states, strategy=strategy)
+                assert result.negotiation is not None
+                assert result.negotiation.rounds > 5
+
+    run_on(runtime_kind, scenario())
 
 
 def test_a_failing_handler_names_agent_and_step_and_the_log_keeps_everything(

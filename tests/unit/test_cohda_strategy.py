@@ -137,13 +137,16 @@ def test_a_participant_refuses_views_out_of_turn() -> None:
     view = View(memory.config, memory.candidate)
     with pytest.raises(ProtocolError, match="from 'c'"):  # not a neighbour
         participant.on_view("c", NegotiationView(1, view))
-    with pytest.raises(ProtocolError, match="round 3"):  # not this round or the next
-        participant.on_view("b", NegotiationView(3, view))
     participant.on_round(NegotiationRound(1, ("a", "b")))
     assert sent[0][1] == ("b",)  # a told its neighbour
     assert participant.awaiting() == ("b",)
     participant.on_view("b", NegotiationView(1, view))
     assert participant.awaiting() == ()
     assert sent[-1][1] == "root"  # and reported to the moderator
+    with pytest.raises(ProtocolError, match="round 1 from 'b'"):  # that round is over
+        participant.on_view("b", NegotiationView(1, view))
     with pytest.raises(ProtocolError, match="round 1"):
         participant.on_round(NegotiationRound(1, ("a",)))
+    participant.on_view("b", NegotiationView(4, view))  # early: kept for its round
+    participant.on_round(NegotiationRound(4, ("b",)))  # rounds 2 and 3 sat out
+    assert sent[-1][2].round == 4

@@ -15,8 +15,9 @@ over real messages, so its outcome is the reference's for any delivery order:
    round's deliveries would exceed the message cap (then it ends the negotiation,
    ``capped``). A sender tells its neighbours its view (one multicast). A participant
    that has heard every sender among its neighbours responds to all of them at once, in
-   id order of the senders (`respond`), and reports whether it has a new view. Views of
-   the next round that arrive early wait for it.
+   id order of the senders (`respond`), and reports whether it has a new view. A
+   participant with nothing to tell and no sender among its neighbours sits the round
+   out; views of a round that arrive before the round's opening wait for it.
 3. When a round's reports name no sender, no message is in flight: the moderator sends
    ``cohda_end``, every participant answers with its candidate and the best complete
    performance it held, and the moderator takes the solution (`best_of`, in id order).
@@ -98,8 +99,10 @@ class Participant:
         self._heard: dict[int, dict[str, View]] = {}  # round -> sender -> view
 
     def on_round(self, message: NegotiationRound) -> None:
-        """Open the round: tell the view if named a sender, then await the senders."""
-        if message.round != self._round + 1 or self._expected is not None:
+        """Open the round (a participant sits out rounds with neither a view to tell nor a
+        sender among its neighbours): tell the view if named a sender, then await the
+        senders."""
+        if message.round <= self._round or self._expected is not None:
             raise ProtocolError(
                 f"cohda: {self.me!r} in round {self._round} was told to start round {message.round}"
             )
@@ -115,9 +118,10 @@ class Participant:
         self._respond_once_heard()
 
     def on_view(self, sender: str, message: NegotiationView) -> None:
-        """Keep a neighbour's view for its round; respond once the round is heard."""
+        """Keep a neighbour's view for its round (one not yet opened here is the next
+        round this participant takes part in); respond once the round is heard."""
         current = message.round == self._round and self._expected is not None
-        if sender not in self.neighbours or not (current or message.round == self._round + 1):
+        if sender not in self.neighbours or not (current or message.round > self._round):
             raise ProtocolError(
                 f"cohda: {self.me!r} in round {self._round} got a view of round "
                 f"{message.round} from {sender!r}, which it was not waiting for"
