@@ -15,6 +15,7 @@ from massca.model import (
     ZERO_FLEXIBILITY,
     Band,
     CohdaStrategy,
+    CohdaWithin,
     ExchangeLimits,
     Flexibility,
     Hierarchy,
@@ -185,8 +186,23 @@ def built_in_strategies(draw: st.DrawFn, hierarchy: Hierarchy) -> Strategy:
         priorities = {u: draw(st.sampled_from([0.0, 1.0, 2.0])) for u in hierarchy.units}
     strategy = Strategy.of(between, within, priorities=priorities)
     if between == "cohda":
-        return Strategy(draw(cohda_strategies()), strategy.within)
+        strategy = Strategy(draw(cohda_strategies()), strategy.within)
+    if within == "cohda":
+        strategy = Strategy(strategy.between, draw(cohda_within_strategies()))
     return strategy
+
+
+@st.composite
+def cohda_within_strategies(draw: st.DrawFn) -> CohdaWithin:
+    """``cohda`` within cells with 1 to 4 levels, any topology and seed, and a cap of 0
+    to 100,000."""
+    return CohdaWithin(
+        levels=draw(st.integers(1, 4)),
+        topology=draw(st.sampled_from(TOPOLOGIES)),
+        neighbours=draw(st.integers(0, 3)),
+        seed=draw(st.integers(0, 2**32)),
+        max_messages=draw(st.sampled_from([0, 2, 7, 30, 100_000])),
+    )
 
 
 @st.composite

@@ -32,6 +32,7 @@ from massca.actors.negotiation_messages import (
 )
 from massca.compat.runtimes import loop_for, open_runtime
 from massca.model import (
+    PROPORTIONAL,
     Balance,
     CellPlan,
     Instruction,
@@ -41,8 +42,13 @@ from massca.model import (
     Strategy,
     reference_step,
 )
-from massca.model.cohda import Candidate, Selection, View
-from property_tests.strategies import cohda_strategies, states, step_cases
+from massca.model.cohda import Candidate, Selection, Target, View
+from property_tests.strategies import (
+    cohda_strategies,
+    cohda_within_strategies,
+    states,
+    step_cases,
+)
 
 EXAMPLES = {"native": 80, "mango": 20}  # a mango container per example is slower
 
@@ -70,12 +76,14 @@ def test_two_iterations_on_a_runtime_equal_the_oracle_for_every_strategy(runtime
 @pytest.mark.parametrize("runtime_kind", ["native", "mango"])
 def test_a_cohda_negotiation_on_a_runtime_equals_the_reference_negotiation(runtime_kind) -> None:
     """The cells' negotiation over real messages reaches the reference's outcome (solution,
-    messages, rounds, cap, best seen) whatever order the runtime delivers in."""
+    messages, rounds, cap, best seen) whatever order the runtime delivers in, and so do
+    the children of every controller when they negotiate their parent's order."""
 
     @settings(max_examples=EXAMPLES[runtime_kind])
     @given(st.data())
     def check(data) -> None:
-        strategy = Strategy(data.draw(cohda_strategies()))
+        within = data.draw(st.one_of(st.just(PROPORTIONAL), cohda_within_strategies()))
+        strategy = Strategy(data.draw(cohda_strategies()), within)
         hierarchy, unit_states, config, _ = data.draw(step_cases(strategy))
 
         async def one_step():
@@ -130,7 +138,11 @@ views = st.builds(
     View, st.dictionaries(ids, st.builds(Selection, schedules, st.integers(1, 99))), candidates
 )
 negotiation_messages = st.one_of(
-    st.builds(NegotiationStart, st.dictionaries(ids, st.lists(ids, max_size=3).map(tuple))),
+    st.builds(
+        NegotiationStart,
+        st.dictionaries(ids, st.lists(ids, max_size=3).map(tuple)),
+        st.builds(Target.of, schedules),
+    ),
     st.builds(NegotiationRound, st.integers(1, 999), st.lists(ids, max_size=4).map(tuple)),
     st.builds(NegotiationView, st.integers(1, 999), views),
     st.builds(NegotiationReport, st.integers(1, 999), st.booleans()),

@@ -1,6 +1,7 @@
 """Laws of the strategies, over whole trees, for every built-in pair (between x within):
 conservation per cell and for the system, bands and limits, no change for balanced
-systems, idempotence, tree-shape invariance inside a cell, subsidiarity and no
+systems, idempotence, tree-shape invariance inside a cell (but for ``cohda`` within
+cells, whose siblings negotiate), subsidiarity and no
 counter-action for ``cellular``, and ``optimal`` never costlier than the heuristics.
 States near balance (within a few tolerances) are drawn on purpose."""
 
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from massca.model import (
@@ -168,6 +169,8 @@ def chained(hierarchy: Hierarchy, depth: int) -> Hierarchy:
 @given(step_cases())
 def test_the_shape_of_the_tree_inside_a_cell_does_not_change_any_unit_target(case) -> None:
     hierarchy, states, config, strategy = case
+    # cohda within cells lets siblings negotiate: who they are is the tree's shape
+    assume(strategy.within.name != "cohda")
     shapes = (hierarchy, flattened(hierarchy), chained(hierarchy, 10))
     results = [reference_step(shape, states, config, strategy) for shape in shapes]
     scale = magnitude(states.values())

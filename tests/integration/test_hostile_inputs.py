@@ -107,7 +107,9 @@ COMMAND_LINES = [
     (
         "run --within best",
         usage(
-            "run", "argument --within: invalid choice: 'best' (choose from 'proportional', 'merit')"
+            "run",
+            "argument --within: invalid choice: 'best' (choose from 'proportional', 'merit', "
+            "'cohda')",
         ),
     ),
     (
@@ -225,7 +227,8 @@ COMMAND_LINES = [
         "bench --within best",
         usage(
             "bench",
-            "argument --within: invalid choice: 'best' (choose from 'proportional', 'merit')",
+            "argument --within: invalid choice: 'best' (choose from 'proportional', 'merit', "
+            "'cohda')",
         ),
     ),
     (
@@ -587,7 +590,8 @@ MAS_CONFIGS = [
     ),
     (
         {"within_cell": 3},
-        "within_cell = 3: choose one of proportional, merit, a function or 'module:function'",
+        "within_cell = 3: choose one of proportional, merit, cohda, a function or "
+        "'module:function'",
     ),
     ({"costs": {"grid": 1}}, "costs are a parameter of between_cells='optimal' only"),
     (

@@ -65,6 +65,32 @@ def test_many_cells_negotiate_exactly_the_reference_outcome(runtime_kind, topolo
     run_on(runtime_kind, scenario())
 
 
+@pytest.mark.parametrize("depth", [1, 2])
+def test_a_cells_units_negotiate_exactly_the_reference_orders(
+    runtime_kind, depth, tmp_path
+) -> None:
+    hierarchy = cells_hierarchy(cells=3, depth=depth, loads=8, generators=6)
+    strategy = Strategy.of("cellular", "cohda")
+    log = tmp_path / "run.jsonl"
+
+    async def scenario():
+        async with open_runtime(runtime_kind, hierarchy, strategy=strategy, log=log) as rt:
+            for step in range(3):
+                states = synthetic_states(hierarchy, seed=step, step=step)
+                result = await rt.step(step * 900, 0, states)
+                assert result == reference_step(hierarchy, states, strategy=strategy)
+                again = await rt.step(step * 900, 1, dict(result.targets))
+                assert again.converged
+
+    run_on(runtime_kind, scenario())
+    events = read_log(log).events
+    moderators = {e.sender for e in events if e.kind == "cohda_start"}
+    siblings = {p for p, kids in hierarchy.children.items() if len(kids) > 1}
+    assert moderators  # controllers with two children or more let them negotiate
+    assert moderators <= siblings - {hierarchy.root}
+    assert any(e.kind == "cohda_view" and e.sender in hierarchy.units for e in events)
+
+
 def test_a_failing_handler_names_agent_and_step_and_the_log_keeps_everything(
     runtime_kind, small_hierarchy, tmp_path
 ) -> None:

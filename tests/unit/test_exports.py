@@ -54,6 +54,7 @@ EXPECTED = {
     "NodeKind",
     "OptimalStrategy",
     "CohdaStrategy",
+    "CohdaWithin",
     "TOPOLOGIES",
     "Order",
     "Plan",

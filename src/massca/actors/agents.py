@@ -53,6 +53,7 @@ from massca.actors.negotiation_messages import (
 )
 from massca.log.events import ENVIRONMENT
 from massca.model import (
+    PROPORTIONAL,
     Balance,
     CellResult,
     CellView,
@@ -63,15 +64,20 @@ from massca.model import (
     NodeKind,
     Order,
     ProtocolError,
+    Share,
     State,
     StepConfig,
     Strategy,
+    WithinCell,
     aggregate,
     classify,
     merge_levels,
 )
+from massca.model.cohda import Negotiation, Schedule, Target
 from massca.model.cohda_between import CohdaStrategy
+from massca.model.cohda_within import CohdaWithin
 from massca.model.dispatch import cell_results
+from massca.model.overlay import Overlay
 
 __all__ = [
     "MODEL_AGGREGATION",
@@ -164,11 +170,55 @@ def _expect(outstanding: set[str], sender: str, owner: str, kind: str) -> None:
         ) from None
 
 
-class _Parent(Agent):
-    """An agent that asks its children and waits for each of them (controllers and the
-    coordinator): `awaiting` lists who has not answered in the current phase."""
+class _Participating(Agent):
+    """An agent that takes part in negotiations its parent moderates (``cohda``): a cell
+    between the cells, a unit or a controller among its siblings. It starts from its own
+    candidates (`_options`) and reports to whoever opened the negotiation."""
 
-    __slots__ = ("_answers", "_combine", "_outstanding", "aggregate", "children")
+    __slots__ = ("_participant",)
+
+    def __init__(self, agent_id: str, send: Send) -> None:
+        super().__init__(agent_id, send)
+        self._participant: Participant | None = None
+
+    def awaiting(self) -> tuple[str, ...]:
+        if self._participant is not None:
+            return self._participant.awaiting()
+        return super().awaiting()
+
+    def _options(self) -> tuple[Schedule, ...]:
+        """This agent's candidate schedules for the negotiation it is asked to join."""
+        raise NotImplementedError
+
+    def on_cohda_start(self, sender: str, message: NegotiationStart) -> None:
+        self._participant = Participant(
+            self.id, sender, self._send, self._options(), message.target, message.overlay
+        )
+
+    def on_cohda_round(self, sender: str, message: NegotiationRound) -> None:
+        self._taking_part().on_round(message)
+
+    def on_cohda_view(self, sender: str, message: NegotiationView) -> None:
+        self._taking_part().on_view(sender, message)
+
+    def on_cohda_end(self, sender: str, message: NegotiationEnd) -> None:
+        result = self._taking_part().result()
+        self._participant = None
+        self._send(self.id, sender, result)
+
+    def _taking_part(self) -> Participant:
+        if self._participant is None:
+            raise ProtocolError(f"{self.id!r} got a negotiation message outside a negotiation")
+        return self._participant
+
+
+class _Parent(_Participating):
+    """An agent that asks its children and waits for each of them (controllers and the
+    coordinator): `awaiting` lists who has not answered in the current phase. It may
+    moderate a negotiation among its children (`_moderate`); its outcome goes to
+    `_negotiated`."""
+
+    __slots__ = ("_answers", "_combine", "_moderator", "_outstanding", "aggregate", "children")
 
     def __init__(
         self, agent_id: str, children: tuple[str, ...], send: Send, aggregation: Aggregation
@@ -179,8 +229,13 @@ class _Parent(Agent):
         self.aggregate: State | None = None
         self._answers: dict[str, Answer] = {}
         self._outstanding: set[str] = set()
+        self._moderator: Moderator | None = None
 
     def awaiting(self) -> tuple[str, ...]:
+        if self._participant is not None:
+            return self._participant.awaiting()
+        if self._moderator is not None:
+            return tuple(sorted(self._moderator.outstanding))
         return tuple(sorted(self._outstanding))
 
     def on_answer(self, sender: str, message: Answer) -> None:
@@ -198,21 +253,55 @@ class _Parent(Agent):
         """Every child has answered: decide and pass the result on."""
         raise NotImplementedError
 
+    def _moderate(self, overlay: Overlay, max_messages: int, target: Target) -> None:
+        """Open a negotiation among ``overlay``'s participants towards ``target``."""
+        self._moderator = Moderator(self.id, self._send, overlay, max_messages, target)
 
-class UnitAgent(Agent):
+    def on_cohda_report(self, sender: str, message: NegotiationReport) -> None:
+        self._moderating().on_report(sender, message)
+
+    def on_cohda_result(self, sender: str, message: NegotiationResult) -> None:
+        outcome = self._moderating().on_result(sender, message)
+        if outcome is not None:
+            self._moderator = None
+            self._negotiated(outcome)
+
+    def _moderating(self) -> Moderator:
+        if self._moderator is None:
+            raise ProtocolError(f"{self.id!r} got a negotiation message outside a negotiation")
+        return self._moderator
+
+    def _negotiated(self, outcome: Negotiation) -> None:
+        """The negotiation this agent moderated has ended with ``outcome``."""
+        raise NotImplementedError
+
+
+_NEGOTIATING = (NegotiationStart, NegotiationRound, NegotiationView, NegotiationEnd)
+"""What a participant in a negotiation handles."""
+
+
+class UnitAgent(_Participating):
     """Holds one unit's measured state; answers with it and carries out its orders.
-    ``level`` is the unit's merit level (used by merit orders only)."""
+    ``level`` is the unit's merit level (used by merit orders only); ``within`` gives
+    its candidates when its cell's controller lets its children negotiate (``cohda``)."""
 
-    __slots__ = ("coordinator", "level", "parent", "state", "target")
-    handles = (Update, Request, Redispatch)
+    __slots__ = ("_within", "coordinator", "level", "parent", "state", "target")
+    handles = (Update, Request, Redispatch, *_NEGOTIATING)
 
     def __init__(
-        self, agent_id: str, parent: str, coordinator: str, send: Send, level: float = 0.0
+        self,
+        agent_id: str,
+        parent: str,
+        coordinator: str,
+        send: Send,
+        level: float = 0.0,
+        within: WithinCell = PROPORTIONAL,
     ) -> None:
         super().__init__(agent_id, send)
         self.parent = parent
         self.coordinator = coordinator
         self.level = level
+        self._within = within
         self.state: State | None = None
         self.target: State | None = None
 
@@ -232,17 +321,24 @@ class UnitAgent(Agent):
         self.target = message.order.applied_to(self.state, self.level)
         self._send(self.id, self.parent, DONE)
 
+    def _options(self) -> tuple[Schedule, ...]:
+        within = self._within
+        if not isinstance(within, CohdaWithin) or self.state is None:
+            raise ProtocolError(f"unit {self.id!r} cannot negotiate: not in a cohda cell")
+        return within.options(self.state)
+
 
 class ControllerAgent(_Parent):
     """A cell controller or an intermediate controller: aggregates up, divides its order
     among its children down (the within-cell strategy). A cell controller also makes the
     cell's own proposal (the between-cells strategy) and takes its part of the
-    coordinator's decision."""
+    coordinator's decision. With ``cohda`` a cell negotiates with the other cells, and
+    a controller lets its children negotiate its order."""
 
     __slots__ = (
         "_between",
         "_config",
-        "_participant",
+        "_share",
         "_states",
         "_unit_levels",
         "_within",
@@ -256,10 +352,9 @@ class ControllerAgent(_Parent):
         CellOrders,
         Redispatch,
         Done,
-        NegotiationStart,
-        NegotiationRound,
-        NegotiationView,
-        NegotiationEnd,
+        NegotiationReport,
+        NegotiationResult,
+        *_NEGOTIATING,
     )
 
     def __init__(
@@ -284,12 +379,7 @@ class ControllerAgent(_Parent):
         self._unit_levels = unit_levels  # merit level of each unit child, if levels are used
         self._states: dict[str, State] = {}
         self.levels: Levels | None = None
-        self._participant: Participant | None = None
-
-    def awaiting(self) -> tuple[str, ...]:
-        if self._participant is not None:
-            return self._participant.awaiting()
-        return super().awaiting()
+        self._share: Share | None = None  # the order its children negotiate
 
     def on_request(self, sender: str, message: Request) -> None:
         self._answers = {}
@@ -316,30 +406,15 @@ class ControllerAgent(_Parent):
         else:
             self._send(self.id, self.parent, Answer(aggregate, self.levels))
 
-    def on_cohda_start(self, sender: str, message: NegotiationStart) -> None:
-        between = self._between
-        if not self.is_cell or not isinstance(between, CohdaStrategy) or self.aggregate is None:
-            raise ProtocolError(f"{self.id!r} cannot negotiate: not a cell of a cohda step")
-        options = between.options(self.aggregate, self._config)
-        self._participant = Participant(
-            self.id, self.parent, self._send, options, between.goal, message.overlay
-        )
-
-    def on_cohda_round(self, sender: str, message: NegotiationRound) -> None:
-        self._negotiating().on_round(message)
-
-    def on_cohda_view(self, sender: str, message: NegotiationView) -> None:
-        self._negotiating().on_view(sender, message)
-
-    def on_cohda_end(self, sender: str, message: NegotiationEnd) -> None:
-        result = self._negotiating().result()
-        self._participant = None
-        self._send(self.id, self.parent, result)
-
-    def _negotiating(self) -> Participant:
-        if self._participant is None:
-            raise ProtocolError(f"{self.id!r} got a negotiation message outside a negotiation")
-        return self._participant
+    def _options(self) -> tuple[Schedule, ...]:
+        between, within = self._between, self._within
+        if self.aggregate is None:
+            raise ProtocolError(f"{self.id!r} was asked to negotiate before it had a state")
+        if self.is_cell and isinstance(between, CohdaStrategy):
+            return between.options(self.aggregate, self._config)
+        if not self.is_cell and isinstance(within, CohdaWithin):
+            return within.options(self.aggregate)
+        raise ProtocolError(f"{self.id!r} cannot negotiate: its strategy is not cohda")
 
     def on_cell_orders(self, sender: str, message: CellOrders) -> None:
         self._divide(message.cells[self.id].cell_order, None)
@@ -348,10 +423,31 @@ class ControllerAgent(_Parent):
         self._divide(message.order, message)
 
     def _divide(self, order: Order, received: Redispatch | None) -> None:
-        """Send each child its part of ``order``; a message passed on unchanged is the
-        same immutable object (no copy)."""
+        """Send each child its part of ``order``, or let the children negotiate it."""
         assert self.aggregate is not None
-        split = self._within.split(self.id, order, self.aggregate, self._states, self.levels)
+        within = self._within
+        if isinstance(within, CohdaWithin):
+            self._share = share = within.share(self.id, order, self.aggregate)
+            overlay = within.problem(share, self._states)
+            if overlay is not None:
+                self._moderate(overlay, within.max_messages, within.target(share))
+                return
+            self._pass_on(within.conclude(share, self._states, None), order, received)
+            return
+        split = within.split(self.id, order, self.aggregate, self._states, self.levels)
+        self._pass_on(split, order, received)
+
+    def _negotiated(self, outcome: Negotiation) -> None:
+        within = self._within
+        assert isinstance(within, CohdaWithin)
+        assert self._share is not None
+        self._pass_on(within.conclude(self._share, self._states, outcome), None, None)
+
+    def _pass_on(
+        self, split: Order | Mapping[str, Order], order: Order | None, received: Redispatch | None
+    ) -> None:
+        """Send ``split`` down: a message passed on unchanged is the same immutable
+        object (no copy)."""
         self._outstanding = set(self.children)
         if isinstance(split, Mapping):
             for child in self.children:
@@ -369,11 +465,11 @@ class ControllerAgent(_Parent):
 
 class CoordinatorAgent(_Parent):
     """The root (the prototype's mosaik agent): runs the phases and decides between the
-    cells (the between-cells strategy)."""
+    cells (the between-cells strategy); with ``cohda`` it moderates the cells'
+    negotiation and decides from its outcome."""
 
     __slots__ = (
         "_between",
-        "_moderator",
         "_phase",
         "_views",
         "balances",
@@ -403,12 +499,6 @@ class CoordinatorAgent(_Parent):
         self.results: Mapping[str, CellResult] = {}
         self._phase = "idle"
         self._views: Mapping[str, CellView] = {}
-        self._moderator: Moderator | None = None
-
-    def awaiting(self) -> tuple[str, ...]:
-        if self._moderator is not None:
-            return tuple(sorted(self._moderator.outstanding))
-        return super().awaiting()
 
     @property
     def cells(self) -> tuple[str, ...]:
@@ -445,25 +535,14 @@ class CoordinatorAgent(_Parent):
             overlay = between.problem(views, config)
             if overlay is not None:
                 self._phase = "negotiation"
-                self._moderator = Moderator(self.id, self._send, overlay, between.max_messages)
+                self._moderate(overlay, between.max_messages, between.goal)
                 return
         self._decided(between.decide(views, config))
 
-    def on_cohda_report(self, sender: str, message: NegotiationReport) -> None:
-        self._negotiation().on_report(sender, message)
-
-    def on_cohda_result(self, sender: str, message: NegotiationResult) -> None:
-        outcome = self._negotiation().on_result(sender, message)
-        if outcome is not None:
-            self._moderator = None
-            between = self._between
-            assert isinstance(between, CohdaStrategy)
-            self._decided(between.conclude(self._views, self.config, outcome))
-
-    def _negotiation(self) -> Moderator:
-        if self._moderator is None:
-            raise ProtocolError(f"{self.id!r} got a negotiation message outside a negotiation")
-        return self._moderator
+    def _negotiated(self, outcome: Negotiation) -> None:
+        between = self._between
+        assert isinstance(between, CohdaStrategy)
+        self._decided(between.conclude(self._views, self.config, outcome))
 
     def _decided(self, dispatch: Dispatch) -> None:
         """Send the cells their parts of ``dispatch``."""
@@ -517,7 +596,9 @@ def build_agents(
             continue
         assert node.parent is not None
         if node.kind is NodeKind.UNIT:
-            agents[node.id] = UnitAgent(node.id, node.parent, root, send, within.level_of(node.id))
+            agents[node.id] = UnitAgent(
+                node.id, node.parent, root, send, within.level_of(node.id), within
+            )
             continue
         children = hierarchy.children[node.id]
         unit_levels = (

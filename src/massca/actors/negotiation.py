@@ -1,5 +1,6 @@
-"""A negotiation between cells on the agents: the participant's role (held by each cell
-controller) and the moderator's (held by the coordinator), for the ``cohda`` strategy.
+"""A negotiation on the agents (``cohda``): the participant's role (cells between the
+cells; units and controllers among their siblings) and the moderator's (the coordinator
+between the cells; a controller among its children).
 
 Belongs here: `Participant` and `Moderator`: who sends what, when, and what they wait for.
 Not here: the decisions (`massca.model.cohda`: start, respond, best_of), the messages
@@ -8,8 +9,8 @@ Not here: the decisions (`massca.model.cohda`: start, respond, best_of), the mes
 The protocol runs the reference negotiation's rounds (`massca.model.cohda.negotiate`)
 over real messages, so its outcome is the reference's for any delivery order:
 
-1. The moderator sends every cell the overlay (``cohda_start``); each starts from its own
-   candidates and holds its first view to tell.
+1. The moderator sends every participant the overlay and the target (``cohda_start``);
+   each starts from its own candidates and holds its first view to tell.
 2. Round ``r``: the moderator names the senders (everyone in round 1, then whoever
    reported a new view) in one ``cohda_round`` to them and their neighbours, unless the
    round's deliveries would exceed the message cap (then it ends the negotiation,
@@ -57,8 +58,8 @@ Send = Callable[[str, "str | tuple[str, ...]", Any], None]
 
 
 class Participant:
-    """One cell's part: its working memory, the view it has to tell, and the round it is
-    in. ``report_to`` is the moderator."""
+    """One participant's part: its working memory, the view it has to tell, and the round
+    it is in. ``report_to`` is the moderator."""
 
     __slots__ = (
         "_best_seen",
@@ -166,7 +167,7 @@ class Participant:
 
 
 class Moderator:
-    """The coordinator's part: opens rounds, counts the deliveries against ``cap`` and
+    """The moderator's part: opens rounds, counts the deliveries against ``cap`` and
     collects the reports and results; see the module docstring."""
 
     __slots__ = (
@@ -183,7 +184,12 @@ class Moderator:
     )
 
     def __init__(
-        self, me: str, send: Send, overlay: Mapping[str, tuple[str, ...]], cap: int
+        self,
+        me: str,
+        send: Send,
+        overlay: Mapping[str, tuple[str, ...]],
+        cap: int,
+        target: Target,
     ) -> None:
         self.me, self._send, self.overlay, self.cap = me, send, overlay, cap
         self.messages = self.rounds = 0
@@ -192,7 +198,7 @@ class Moderator:
         self._reported: list[str] = []  # this round's participants with a new view
         self._results: dict[str, NegotiationResult] | None = None
         everyone = tuple(sorted(overlay))
-        self._send(me, everyone, NegotiationStart(overlay))
+        self._send(me, everyone, NegotiationStart(overlay, target))
         self._open(everyone)  # every participant starts with a view to tell
 
     def _open(self, senders: tuple[str, ...]) -> None:

@@ -4,15 +4,18 @@ Belongs here: one frozen class per kind, the bodiless `NEGOTIATION_END`, and eac
 encoder and decoder, which `massca.actors.messages.ProtocolCodec` uses. Not here: who
 sends them (`massca.actors.negotiation`), the protocol's decisions (`massca.model.cohda`).
 
-A negotiation runs inside the redispatch phase of a step, between the cells' answers and
-the coordinator's decision, in rounds the coordinator counts (see
-`massca.actors.negotiation`):
+A negotiation runs inside a step, in rounds its moderator counts (see
+`massca.actors.negotiation`): between the cells, moderated by the coordinator after the
+cells' answers (``cohda`` between cells), or among a controller's children, moderated by
+the controller when its order arrives (``cohda`` within cells):
 
-    coordinator --cohda_start--> cells
-    coordinator --cohda_round--> the round's senders and their neighbours
+    moderator --cohda_start--> participants
+    moderator --cohda_round--> the round's senders and their neighbours
     senders --cohda_view--> their overlay neighbours
-    each of them --cohda_report--> coordinator           (repeated, round by round)
-    coordinator --cohda_end--> cells --cohda_result--> coordinator
+    each of them --cohda_report--> moderator             (repeated, round by round)
+    moderator --cohda_end--> participants --cohda_result--> moderator
+
+A start is ``{"overlay": {id: [neighbour, ...]}, "target": [MW, ...], "weights": [...]}``.
 
 Encodings: a view is ``{"round": r, "config": {id: [counter, [MW, ...]]}, "candidate":
 {...}}``; a candidate is ``{"creator": id, "performance": p, "schedules": {id: [MW,
@@ -28,7 +31,7 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from massca.log.events import dumps
-from massca.model.cohda import Candidate, Schedule, Selection, View
+from massca.model.cohda import Candidate, Schedule, Selection, Target, View
 
 __all__ = [
     "DECODERS",
@@ -46,11 +49,12 @@ __all__ = [
 
 @dataclass(frozen=True, slots=True)
 class NegotiationStart:
-    """The coordinator opens a negotiation: the overlay (every cell -> its neighbours).
-    Each cell makes its candidates from its own state and starts."""
+    """A moderator opens a negotiation: the overlay (every participant -> its neighbours)
+    and the target. Each participant makes its candidates from its own state and starts."""
 
     kind: ClassVar[str] = "cohda_start"
     overlay: Mapping[str, tuple[str, ...]]
+    target: Target
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +163,13 @@ def _result_from(body: Any) -> NegotiationResult:
 
 
 ENCODERS: dict[type, Callable[[Any], bytes]] = {
-    NegotiationStart: lambda m: dumps({"overlay": dict(m.overlay)}),
+    NegotiationStart: lambda m: dumps(
+        {
+            "overlay": dict(m.overlay),
+            "target": m.target.schedule,
+            "weights": m.target.weights,
+        }
+    ),
     NegotiationRound: lambda m: dumps({"round": m.round, "senders": m.senders}),
     NegotiationView: _view_bytes,
     NegotiationReport: lambda m: dumps({"round": m.round, "pending": m.pending}),
@@ -170,7 +180,8 @@ ENCODERS: dict[type, Callable[[Any], bytes]] = {
 
 DECODERS: dict[str, Callable[[Any], NegotiationMessage]] = {
     "cohda_start": lambda b: NegotiationStart(
-        MappingProxyType({who: tuple(map(str, ns)) for who, ns in b["overlay"].items()})
+        MappingProxyType({who: tuple(map(str, ns)) for who, ns in b["overlay"].items()}),
+        Target.of(b["target"], b["weights"]),
     ),
     "cohda_round": lambda b: NegotiationRound(int(b["round"]), tuple(map(str, b["senders"]))),
     "cohda_view": _view_from,

@@ -11,7 +11,7 @@ Modules, bottom up: `state` (bands and states), `storage` (a battery's state of 
 and its band), `aggregation`, `balance` (classification), `redispatch` (merit-order
 plans), `orders` (what parents tell children), `settlement` (residuals between cells and
 to the grid), `config` (`StepConfig`), `dispatch` (the between-cells decision), `costs`,
-the strategies (`between`, `optimal`, `cohda_between`, `within`, `strategy`),
+the strategies (`between`, `optimal`, `cohda_between`, `within`, `cohda_within`, `strategy`),
 `hierarchy` and `builders` (the agent tree), and `step` (the oracle). For negotiations:
 `cohda` (COHDA's pure protocol and its reference run), `candidates` (the schedules a
 unit, cell or battery offers), `overlay` (who talks to whom) and `seeded` (seeded
@@ -44,6 +44,7 @@ from massca.model.builders import (
     cells_hierarchy,
 )
 from massca.model.cohda_between import CohdaStrategy
+from massca.model.cohda_within import CohdaWithin
 from massca.model.config import StepConfig
 from massca.model.costs import Costs, dispatch_cost
 from massca.model.dispatch import (
@@ -145,6 +146,7 @@ __all__ = [
     "CellView",
     "CellularStrategy",
     "CohdaStrategy",
+    "CohdaWithin",
     "ConfigurationError",
     "Costs",
     "Dispatch",

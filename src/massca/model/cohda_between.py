@@ -50,13 +50,30 @@ from massca.model.overlay import TOPOLOGIES, Overlay, overlay_of
 from massca.model.redispatch import ExchangeLimits, Plan, plan
 from massca.model.state import Band, State
 
-__all__ = ["CohdaStrategy"]
+__all__ = ["CohdaStrategy", "option_problems"]
 
 _NO_EXCHANGE = ExchangeLimits(0.0, 0.0)
 
 
 def _whole(value: object, least: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def option_problems(options: Any) -> list[str]:
+    """What is wrong with a negotiating strategy's ``levels``, ``topology``,
+    ``neighbours``, ``seed`` and ``max_messages`` (attributes of ``options``)."""
+    problems = []
+    if not _whole(options.levels, 1):
+        problems.append(f"levels = {options.levels!r}: give a whole number of levels >= 1")
+    if options.topology not in TOPOLOGIES:
+        problems.append(f"topology = {options.topology!r}: choose one of {', '.join(TOPOLOGIES)}")
+    if not _whole(options.neighbours, 0):
+        problems.append(f"neighbours = {options.neighbours!r}: a whole number of links >= 0")
+    if not _whole(options.seed, 0):
+        problems.append(f"seed = {options.seed!r}: a whole number >= 0")
+    if not _whole(options.max_messages, 0):
+        problems.append(f"max_messages = {options.max_messages!r}: a whole number >= 0")
+    return problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +89,7 @@ class CohdaStrategy:
     name: ClassVar[str] = "cohda"
 
     def __post_init__(self) -> None:
-        problems = []
-        if not _whole(self.levels, 1):
-            problems.append(f"levels = {self.levels!r}: give a whole number of levels >= 1")
-        if self.topology not in TOPOLOGIES:
-            problems.append(f"topology = {self.topology!r}: choose one of {', '.join(TOPOLOGIES)}")
-        if not _whole(self.neighbours, 0):
-            problems.append(f"neighbours = {self.neighbours!r}: a whole number of links >= 0")
-        if not _whole(self.seed, 0):
-            problems.append(f"seed = {self.seed!r}: a whole number >= 0")
-        if not _whole(self.max_messages, 0):
-            problems.append(f"max_messages = {self.max_messages!r}: a whole number >= 0")
+        problems = option_problems(self)
         target = self.target
         if not (isinstance(target, int | float) and not isinstance(target, bool)) or not (
             math.isfinite(target)

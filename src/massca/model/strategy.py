@@ -20,6 +20,7 @@ from typing import Any
 from massca.errors import ConfigurationError
 from massca.model.between import CELLULAR, GLOBAL, BetweenCells, CallableBetween
 from massca.model.cohda_between import CohdaStrategy
+from massca.model.cohda_within import CohdaWithin
 from massca.model.costs import Costs
 from massca.model.optimal import OPTIMAL, OptimalStrategy
 from massca.model.within import PROPORTIONAL, CallableWithin, MeritWithin, WithinCell
@@ -35,7 +36,7 @@ __all__ = [
 
 BETWEEN_CELLS = ("global", "cellular", "optimal", "cohda")
 """The built-in between-cells strategies, by name."""
-WITHIN_CELL = ("proportional", "merit")
+WITHIN_CELL = ("proportional", "merit", "cohda")
 """The built-in within-cell strategies, by name."""
 
 
@@ -77,6 +78,8 @@ def within_cell(
             return PROPORTIONAL
         if choice == "merit":
             return MeritWithin(priorities or {})
+        if choice == "cohda":
+            return CohdaWithin()
         raise ConfigurationError(
             f"within_cell = {choice!r}: choose one of {', '.join(WITHIN_CELL)}, or pass a "
             "function (node, share, state, children) -> orders"
@@ -163,4 +166,6 @@ def _between_from(description: Mapping[str, Any]) -> BetweenCells:
 def _within_from(description: Mapping[str, Any]) -> WithinCell:
     if description["name"] == "merit":
         return MeritWithin(description.get("priorities") or {}, description["default"])
+    if description["name"] == "cohda":
+        return CohdaWithin.from_description(description)
     return within_cell(description["name"])
