@@ -1,4 +1,5 @@
-"""``cohda`` between cells: candidates, when it negotiates, what it decides, bad input."""
+"""``cohda`` between and within cells: candidates, when it negotiates, what it decides,
+bad input."""
 
 from __future__ import annotations
 
@@ -9,14 +10,19 @@ import pytest
 from massca.actors.negotiation import Participant
 from massca.actors.negotiation_messages import NegotiationRound, NegotiationView
 from massca.model import (
+    NO_SHARE,
+    ZERO_FLEXIBILITY,
     CellView,
     CohdaStrategy,
+    CohdaWithin,
     ConfigurationError,
     Flexibility,
     ProtocolError,
+    Share,
     State,
     StepConfig,
     Strategy,
+    aggregate,
     cells_hierarchy,
     reference_step,
     strategy_from_description,
@@ -150,3 +156,52 @@ def test_a_participant_refuses_views_out_of_turn() -> None:
     participant.on_view("b", NegotiationView(4, view))  # early: kept for its round
     participant.on_round(NegotiationRound(4, ("b",)))  # rounds 2 and 3 sat out
     assert sent[-1][2].round == 4
+
+
+def test_within_cells_bad_options_are_one_error() -> None:
+    with pytest.raises(ConfigurationError, match=r"levels = 0.*topology = 'hub'"):
+        CohdaWithin(levels=0, topology="hub")
+
+
+def test_a_childs_candidates_are_no_change_then_its_bands_at_each_level() -> None:
+    state = State(Flexibility(0.0, 4.0, 1.0), ZERO_FLEXIBILITY)
+    assert CohdaWithin(levels=3).options(state) == (
+        (0.0, 0.0, 0.0),
+        (-1.0, 0.0, 0.0),
+        (1.0, 0.0, 0.0),
+        (3.0, 0.0, 0.0),
+    )
+
+
+def test_children_carry_out_exactly_their_parents_share() -> None:
+    children = {
+        f"u{n}": State(Flexibility(0.0, 3.0 + n, 1.0 + 0.5 * n), Flexibility(0.0, 2.0, 1.0))
+        for n in range(5)
+    }
+    parent = aggregate(children.values())
+    share = Share(2.7, -1.3)
+    within = CohdaWithin(levels=4, topology="ring")
+    orders = within.split("cell", share, parent, children, None)
+    assert set(orders) == set(children)
+    for band in ("production", "consumption", "storage"):
+        moved = math.fsum(getattr(orders[c], band) for c in children)
+        assert moved == pytest.approx(getattr(share, band), abs=1e-9)
+    for child, state in children.items():
+        after = orders[child].applied_to(state)
+        assert state.production.min <= after.production.current <= state.production.max
+
+
+def test_one_child_takes_the_whole_share_and_no_share_negotiates_nothing() -> None:
+    child = {"u": State(Flexibility(0.0, 3.0, 1.0), ZERO_FLEXIBILITY)}
+    within = CohdaWithin()
+    assert within.problem(Share(1.0), child) is None
+    assert within.split("c", Share(1.0), child["u"], child, None) == {"u": Share(1.0)}
+    two = {**child, "v": child["u"]}
+    assert within.problem(NO_SHARE, two) is None
+    assert within.problem(Share(1.0), two) is not None
+
+
+def test_within_cells_is_described_and_rebuilt() -> None:
+    strategy = Strategy(within=CohdaWithin(levels=3, topology="clique", max_messages=50))
+    assert strategy_from_description(strategy.describe()) == strategy
+    assert Strategy.of("cellular", "cohda").name == "cellular/cohda"
