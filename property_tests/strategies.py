@@ -207,7 +207,8 @@ def cohda_within_strategies(draw: st.DrawFn) -> CohdaWithin:
 
 @st.composite
 def cohda_strategies(draw: st.DrawFn) -> CohdaStrategy:
-    """``cohda`` with 1 to 5 levels, any topology and seed, and a cap of 0 to 100,000."""
+    """``cohda`` with 1 to 5 levels, any topology and seed, a cap of 0 to 100,000 and a
+    horizon of 1 to 3."""
     return CohdaStrategy(
         levels=draw(st.integers(1, 5)),
         topology=draw(st.sampled_from(TOPOLOGIES)),
@@ -215,6 +216,7 @@ def cohda_strategies(draw: st.DrawFn) -> CohdaStrategy:
         seed=draw(st.integers(0, 2**32)),
         max_messages=draw(st.sampled_from([0, 2, 7, 30, 100_000])),
         target=draw(st.sampled_from([0.0, 0.5, -1.0])),
+        horizon=draw(st.integers(1, 3)),
     )
 
 

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from massca.actors.messages import (
     CONFIRM,
     DONE,
+    NO_FORECASTS,
     REQUEST,
     Answer,
     CellOrders,
@@ -77,7 +78,8 @@ def test_two_iterations_on_a_runtime_equal_the_oracle_for_every_strategy(runtime
 def test_a_cohda_negotiation_on_a_runtime_equals_the_reference_negotiation(runtime_kind) -> None:
     """The cells' negotiation over real messages reaches the reference's outcome (solution,
     messages, rounds, cap, best seen) whatever order the runtime delivers in, and so do
-    the children of every controller when they negotiate their parent's order."""
+    the children of every controller when they negotiate their parent's order; over a
+    horizon, with forecasts of any length for some units (padded as documented)."""
 
     @settings(max_examples=EXAMPLES[runtime_kind])
     @given(st.data())
@@ -85,14 +87,19 @@ def test_a_cohda_negotiation_on_a_runtime_equals_the_reference_negotiation(runti
         within = data.draw(st.one_of(st.just(PROPORTIONAL), cohda_within_strategies()))
         strategy = Strategy(data.draw(cohda_strategies()), within)
         hierarchy, unit_states, config, _ = data.draw(step_cases(strategy))
+        forecasts = {
+            unit: tuple(data.draw(st.lists(states, max_size=3)))
+            for unit in hierarchy.units
+            if data.draw(st.booleans())
+        }
 
         async def one_step():
             async with open_runtime(runtime_kind, hierarchy, config, strategy=strategy) as rt:
-                return await rt.step(0, 0, unit_states)
+                return await rt.step(0, 0, unit_states, forecasts)
 
         with asyncio.Runner(loop_factory=loop_for(runtime_kind)) as runner:
             result = runner.run(one_step())
-        expected = reference_step(hierarchy, unit_states, config, strategy)
+        expected = reference_step(hierarchy, unit_states, config, strategy, forecasts)
         assert result.negotiation == expected.negotiation
         assert result == expected
 
@@ -113,18 +120,23 @@ cell_plans = st.builds(
 )
 ids = st.text(min_size=1)
 classes = st.dictionaries(ids, st.sampled_from(list(Balance)), max_size=4)
+forecast_lists = st.lists(states, max_size=3).map(tuple)
+forecast_maps = st.one_of(
+    st.just(NO_FORECASTS), st.dictionaries(ids, forecast_lists, min_size=1, max_size=3)
+)
 messages = st.one_of(
-    st.builds(Update, st.dictionaries(ids, states, max_size=5)),
+    st.builds(Update, st.dictionaries(ids, states, max_size=5), forecast_maps),
     st.builds(
         Answer,
         states,
         st.one_of(st.none(), st.lists(st.tuples(finite, states), max_size=3).map(tuple)),
         st.one_of(st.none(), plans),
+        st.one_of(st.none(), forecast_lists),
     ),
     st.builds(Redispatch, orders),
     st.builds(CellOrders, st.dictionaries(ids, cell_plans, max_size=4)),
     st.sampled_from([CONFIRM, REQUEST, DONE]),
-    st.builds(StepStart, st.dictionaries(ids, states, max_size=5)),
+    st.builds(StepStart, st.dictionaries(ids, states, max_size=5), forecast_maps),
     st.builds(Report, plans, classes, classes),
 )
 schedules = st.lists(finite, min_size=1, max_size=3).map(tuple)

@@ -205,3 +205,44 @@ def test_within_cells_is_described_and_rebuilt() -> None:
     strategy = Strategy(within=CohdaWithin(levels=3, topology="clique", max_messages=50))
     assert strategy_from_description(strategy.describe()) == strategy
     assert Strategy.of("cellular", "cohda").name == "cellular/cohda"
+
+
+def test_over_a_horizon_candidates_follow_the_forecast_and_only_now_is_carried_out() -> None:
+    now = cell((0.0, 8.0, 5.0), (6.0, 8.0, 7.0)).state  # balance -2
+    later = cell((0.0, 8.0, 8.0), (6.0, 8.0, 6.0)).state  # balance +2
+    strategy = CohdaStrategy(levels=2, horizon=3)
+    moves = strategy.moves(now, CONFIG, (later,))  # the missing interval repeats `now`
+    schedules = list(moves)
+    assert schedules[0] == (-2.0, 2.0, -2.0)  # stay
+    assert schedules[1] == (0.0, 0.0, 0.0)  # balance itself in every interval
+    assert moves[schedules[1]] == 2.0  # what it does now
+    assert all(len(s) == 3 for s in schedules)
+    assert strategy.goal.schedule == (0.0, 0.0, 0.0)
+    with pytest.raises(ConfigurationError, match="horizon = 0"):
+        CohdaStrategy(horizon=0)
+
+
+def test_forecasts_reach_the_cells_through_the_tree() -> None:
+    hierarchy = cells_hierarchy(cells=3, depth=2, loads=2, generators=2)
+    states = synthetic_states(hierarchy, seed=4)
+    fixed = {  # later: every unit at a point without flexibility, 1 MW less production
+        u: State(
+            Flexibility(
+                max(s.production.current - 1.0, 0.0), *[max(s.production.current - 1.0, 0.0)] * 2
+            ),
+            Flexibility(*[s.consumption.current] * 3),
+        )
+        for u, s in states.items()
+    }
+    strategy = Strategy(CohdaStrategy(levels=3, horizon=2))
+    result = reference_step(
+        hierarchy, states, CONFIG, strategy, {u: (s,) for u, s in fixed.items()}
+    )
+    assert result.negotiation is not None
+    for cell, schedule in result.negotiation.solution.schedules.items():
+        later = aggregate(fixed[u] for u in hierarchy.units_below(cell)).balance
+        assert schedule[1] == pytest.approx(later)
+    with pytest.raises(ConfigurationError, match="no unit: 'cell-0'"):
+        reference_step(hierarchy, states, CONFIG, strategy, {"cell-0": ()})
+    with pytest.raises(ConfigurationError, match="sequence of State"):
+        reference_step(hierarchy, states, CONFIG, strategy, {hierarchy.units[0]: (1.0,)})

@@ -77,6 +77,7 @@ from massca.model.cohda import Negotiation, Schedule, Target
 from massca.model.cohda_between import CohdaStrategy
 from massca.model.cohda_within import CohdaWithin
 from massca.model.dispatch import cell_results
+from massca.model.forecast import combined, horizon_of, padded
 from massca.model.overlay import Overlay
 
 __all__ = [
@@ -285,7 +286,16 @@ class UnitAgent(_Participating):
     ``level`` is the unit's merit level (used by merit orders only); ``within`` gives
     its candidates when its cell's controller lets its children negotiate (``cohda``)."""
 
-    __slots__ = ("_within", "coordinator", "level", "parent", "state", "target")
+    __slots__ = (
+        "_ahead",
+        "_within",
+        "coordinator",
+        "forecast",
+        "level",
+        "parent",
+        "state",
+        "target",
+    )
     handles = (Update, Request, Redispatch, *_NEGOTIATING)
 
     def __init__(
@@ -296,24 +306,33 @@ class UnitAgent(_Participating):
         send: Send,
         level: float = 0.0,
         within: WithinCell = PROPORTIONAL,
+        ahead: int = 0,
     ) -> None:
         super().__init__(agent_id, send)
         self.parent = parent
         self.coordinator = coordinator
         self.level = level
         self._within = within
+        self._ahead = ahead  # intervals after this one the strategy plans for
         self.state: State | None = None
+        self.forecast: tuple[State, ...] = ()
         self.target: State | None = None
 
     def on_update(self, sender: str, message: Update) -> None:
         self.state = message.states[self.id]
+        self.forecast = message.forecasts.get(self.id, ())
         self.target = None
         self._send(self.id, self.coordinator, CONFIRM)
 
     def on_request(self, sender: str, message: Request) -> None:
-        if self.state is None:
+        state = self.state
+        if state is None:
             raise ProtocolError(f"unit {self.id!r} was asked for its state before any update")
-        self._send(self.id, self.parent, Answer(self.state))
+        if self._ahead:
+            forecast = padded(state, self.forecast, self._ahead)
+            self._send(self.id, self.parent, Answer(state, forecast=forecast))
+        else:
+            self._send(self.id, self.parent, Answer(state))
 
     def on_redispatch(self, sender: str, message: Redispatch) -> None:
         if self.state is None:
@@ -336,12 +355,14 @@ class ControllerAgent(_Parent):
     a controller lets its children negotiate its order."""
 
     __slots__ = (
+        "_ahead",
         "_between",
         "_config",
         "_share",
         "_states",
         "_unit_levels",
         "_within",
+        "forecast",
         "is_cell",
         "levels",
         "parent",
@@ -369,8 +390,11 @@ class ControllerAgent(_Parent):
         strategy: Strategy,
         unit_levels: Mapping[str, float],
         aggregation: Aggregation = MODEL_AGGREGATION,
+        ahead: int = 0,
     ):
         super().__init__(agent_id, children, send, aggregation)
+        self._ahead = ahead  # intervals after this one the strategy plans for
+        self.forecast: tuple[State, ...] | None = None
         self.parent = parent
         self.is_cell = is_cell
         self._config = config
@@ -398,20 +422,25 @@ class ControllerAgent(_Parent):
                 else ((unit_levels[c], states[c]),)
                 for c in self.children
             )
+        if self._ahead:
+            forecasts = [answers[c].forecast or () for c in self.children]
+            self.forecast = combined(forecasts, self._ahead)
         if self.is_cell:
             proposal = self._between.propose(
                 aggregate, self._config.interface(self.id), self._config
             )
-            self._send(self.id, self.parent, Answer(aggregate, proposal=proposal))
+            self._send(
+                self.id, self.parent, Answer(aggregate, proposal=proposal, forecast=self.forecast)
+            )
         else:
-            self._send(self.id, self.parent, Answer(aggregate, self.levels))
+            self._send(self.id, self.parent, Answer(aggregate, self.levels, None, self.forecast))
 
     def _options(self) -> tuple[Schedule, ...]:
         between, within = self._between, self._within
         if self.aggregate is None:
             raise ProtocolError(f"{self.id!r} was asked to negotiate before it had a state")
         if self.is_cell and isinstance(between, CohdaStrategy):
-            return between.options(self.aggregate, self._config)
+            return between.options(self.aggregate, self._config, self.forecast or ())
         if not self.is_cell and isinstance(within, CohdaWithin):
             return within.options(self.aggregate)
         raise ProtocolError(f"{self.id!r} cannot negotiate: its strategy is not cohda")
@@ -510,7 +539,7 @@ class CoordinatorAgent(_Parent):
             raise ProtocolError(f"step_start must come from the environment, not {sender!r}")
         self._phase = "update"
         self._outstanding = set(self.units)
-        self._send(self.id, self.units, Update(message.states))
+        self._send(self.id, self.units, Update(message.states, message.forecasts))
 
     def on_confirm(self, sender: str, message: Confirm) -> None:
         _expect(self._outstanding, sender, self.id, "confirm")
@@ -524,7 +553,12 @@ class CoordinatorAgent(_Parent):
         answers, config = self._answers, self.config
         states = {cell: answers[cell].state for cell in self.children}  # canonical order
         views = {
-            cell: CellView(states[cell], config.interface(cell), answers[cell].proposal)
+            cell: CellView(
+                states[cell],
+                config.interface(cell),
+                answers[cell].proposal,
+                answers[cell].forecast or (),
+            )
             for cell in self.children
         }
         self.balances = {cell: classify(s, config.tolerance) for cell, s in states.items()}
@@ -585,6 +619,7 @@ def build_agents(
         )
     config.check_cells(hierarchy.cells)
     root, kinds, within = hierarchy.root, hierarchy.kinds, strategy.within
+    ahead = horizon_of(strategy) - 1
     agents: dict[str, Agent] = {
         root: CoordinatorAgent(
             root, hierarchy.cells, hierarchy.units, config, send, strategy, aggregation
@@ -597,7 +632,7 @@ def build_agents(
         assert node.parent is not None
         if node.kind is NodeKind.UNIT:
             agents[node.id] = UnitAgent(
-                node.id, node.parent, root, send, within.level_of(node.id), within
+                node.id, node.parent, root, send, within.level_of(node.id), within, ahead
             )
             continue
         children = hierarchy.children[node.id]
@@ -616,5 +651,6 @@ def build_agents(
             strategy=strategy,
             unit_levels=unit_levels,
             aggregation=aggregation,
+            ahead=ahead,
         )
     return agents

@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, ClassVar
 
 from massca.actors.negotiation_messages import DECODERS as NEGOTIATION_DECODERS
@@ -54,6 +55,7 @@ from massca.model.orders import MeritStep
 __all__ = [
     "CONFIRM",
     "DONE",
+    "NO_FORECASTS",
     "REQUEST",
     "Answer",
     "CellOrders",
@@ -71,22 +73,28 @@ __all__ = [
 ]
 
 
+NO_FORECASTS: Mapping[str, tuple[State, ...]] = MappingProxyType({})
+
+
 @dataclass(frozen=True, slots=True)
 class StepStart:
-    """The environment starts a step: every unit's measured state."""
+    """The environment starts a step: every unit's measured state, and the forecasts
+    the environment gives (unit -> its states in the intervals after this one)."""
 
     kind: ClassVar[str] = "step_start"
     states: Mapping[str, State]
+    forecasts: Mapping[str, tuple[State, ...]] = NO_FORECASTS
 
 
 @dataclass(frozen=True, slots=True)
 class Update:
     """The coordinator hands the units their new measurements: one multicast to all of
-    them, carrying the step's states by unit id (the same mapping, never copied); each
-    unit takes its own."""
+    them, carrying the step's states (and forecasts) by unit id (the same mappings, never
+    copied); each unit takes its own."""
 
     kind: ClassVar[str] = "update"
     states: Mapping[str, State]
+    forecasts: Mapping[str, tuple[State, ...]] = NO_FORECASTS
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
@@ -107,12 +115,14 @@ class Request:
 class Answer:
     """A child's (aggregated) state, sent to its parent. A controller adds its subtree's
     merit ``levels`` when the within-cell strategy uses them; a cell adds its own
-    ``proposal`` for its balance when the between-cells strategy lets cells decide it."""
+    ``proposal`` for its balance when the between-cells strategy lets cells decide it;
+    every child adds its ``forecast`` when the strategy plans over a horizon."""
 
     kind: ClassVar[str] = "answer"
     state: State
     levels: Levels | None = None
     proposal: Plan | None = None
+    forecast: tuple[State, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +215,17 @@ def _states_from(body: Any) -> dict[str, State]:
     return {unit: _state_from(state) for unit, state in body["states"].items()}
 
 
+def _forecasts_from(body: Any) -> Mapping[str, tuple[State, ...]]:
+    forecasts = body.get("forecasts")
+    if not forecasts:
+        return NO_FORECASTS
+    return {unit: tuple(map(_state_from, states)) for unit, states in forecasts.items()}
+
+
+def _forecast_bytes(forecast: tuple[State, ...]) -> bytes:
+    return b"[" + b",".join(map(_state_bytes, forecast)) + b"]"
+
+
 def _plan_json(plan: Plan) -> dict[str, float]:
     return {
         "imbalance": plan.imbalance,
@@ -272,10 +293,12 @@ def _cell_plan_from(body: Any) -> CellPlan:
 def _answer_from(body: Any) -> Answer:
     levels = body.get("levels")
     proposal = body.get("proposal")
+    forecast = body.get("forecast")
     return Answer(
         _state_from(body),
         None if levels is None else tuple((level, _state_from(s)) for level, s in levels),
         None if proposal is None else Plan(**proposal),
+        None if forecast is None else tuple(map(_state_from, forecast)),
     )
 
 
@@ -287,10 +310,11 @@ class ProtocolCodec:
 
     States are written as ``{"production": [min, max, current], "consumption": [...]}``,
     with ``"storage": [min, max, current]`` added when the storage band is not zero;
-    an answer is its state's object, with ``levels`` (``[[level, state], ...]``) and
-    ``proposal`` (a plan) added when present. Orders are ``{"fraction": [p, c, s]}``,
-    ``{"share": [p, c, s]}`` or ``{"merit": [[level, fraction] or null, ...]}`` (production,
-    consumption, storage).
+    an answer is its state's object, with ``levels`` (``[[level, state], ...]``),
+    ``proposal`` (a plan) and ``forecast`` (``[state, ...]``) added when present. A step's
+    start and update add ``"forecasts": {unit: [state, ...]}`` when there are any. Orders
+    are ``{"fraction": [p, c, s]}``, ``{"share": [p, c, s]}`` or ``{"merit": [[level,
+    fraction] or null, ...]}`` (production, consumption, storage).
     A `StepStart`'s encoding is remembered until the next one: the step's `Update`
     (which carries the same mapping; an environment may refill that mapping in place
     for its next step, so the cache is keyed by the message, not the mapping) and the
@@ -301,17 +325,19 @@ class ProtocolCodec:
         self._states: dict[int, tuple[State, bytes]] = {}
         self._keys = JsonCache(suffix=b":")  # unit id -> its JSON object key
         self._step_states: Mapping[str, State] | None = None
+        self._forecasts: Mapping[str, tuple[State, ...]] = NO_FORECASTS
         self._step_body = b""
 
     def encode(self, message: Any) -> tuple[str, bytes]:
         """The kind and the body's JSON encoding; `TypeError` for a non-message."""
         kind = type(message)
         if kind is Update:
-            if message.states is self._step_states:  # the step's own: encoded just before
-                return "update", self._step_body
-            return "update", self._states_bytes(message.states)
+            if message.states is self._step_states and message.forecasts is self._forecasts:
+                return "update", self._step_body  # the step's own: encoded just before
+            return "update", self._states_bytes(message.states, message.forecasts)
         if kind is Answer:
-            if message.levels is None and message.proposal is None:  # a unit's: its state
+            plain = message.levels is None and message.proposal is None
+            if plain and message.forecast is None:  # a unit's: its state
                 return "answer", self._state_bytes(message.state)
             return "answer", self._answer_bytes(message)
         if kind is Confirm or kind is Request or kind is Done:
@@ -322,8 +348,9 @@ class ProtocolCodec:
             cells = {cell: _cell_plan_json(plan) for cell, plan in message.cells.items()}
             return "cell_orders", dumps({"cells": cells})
         if kind is StepStart:
-            self._step_body = self._states_bytes(message.states)
+            self._step_body = self._states_bytes(message.states, message.forecasts)
             self._step_states = message.states  # kept alive, so its states' ids stay theirs
+            self._forecasts = message.forecasts
             return "step_start", self._step_body
         if kind is Report:
             return "report", dumps(
@@ -350,14 +377,23 @@ class ProtocolCodec:
             raise LogFormatError(f"malformed {kind} body {body!r}: {error}") from error
         return decoded
 
-    def _states_bytes(self, states: Mapping[str, State]) -> bytes:
-        """``{"states": {unit: state, ...}}``; each state's encoding is kept for the
-        units' `Answer` messages, until the next mapping is encoded."""
+    def _states_bytes(
+        self, states: Mapping[str, State], forecasts: Mapping[str, tuple[State, ...]]
+    ) -> bytes:
+        """``{"states": {unit: state, ...}}`` (and ``"forecasts"`` if any); each state's
+        encoding is kept for the units' `Answer` messages, until the next mapping is
+        encoded."""
         values = list(states.values())
         encoded = list(map(_state_bytes, values))
         self._states = dict(zip(map(id, values), zip(values, encoded, strict=True), strict=True))
         keys = map(self._keys.__getitem__, states)
-        return b'{"states":{' + b",".join(map(bytes.__add__, keys, encoded)) + b"}}"
+        body = b'{"states":{' + b",".join(map(bytes.__add__, keys, encoded)) + b"}"
+        if forecasts:
+            ahead = (
+                self._keys[unit] + _forecast_bytes(forecast) for unit, forecast in forecasts.items()
+            )
+            body += b',"forecasts":{' + b",".join(ahead) + b"}"
+        return body + b"}"
 
     def _state_bytes(self, state: State) -> bytes:
         cached = self._states.get(id(state))
@@ -378,12 +414,14 @@ class ProtocolCodec:
             extra += b',"levels":[' + levels + b"]"
         if answer.proposal is not None:
             extra += b',"proposal":' + dumps(_plan_json(answer.proposal))
+        if answer.forecast is not None:
+            extra += b',"forecast":' + _forecast_bytes(answer.forecast)
         return state[:-1] + extra + b"}"
 
 
 _DECODERS: dict[str, Callable[[Any], Message]] = {
-    "step_start": lambda b: StepStart(_states_from(b)),
-    "update": lambda b: Update(_states_from(b)),
+    "step_start": lambda b: StepStart(_states_from(b), _forecasts_from(b)),
+    "update": lambda b: Update(_states_from(b), _forecasts_from(b)),
     "confirm": lambda b: CONFIRM,
     "request": lambda b: REQUEST,
     "answer": _answer_from,

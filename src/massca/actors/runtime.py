@@ -58,7 +58,7 @@ from massca.model import (
     StepResult,
     Strategy,
 )
-from massca.model.step import check_unit_states
+from massca.model.step import check_forecasts, check_unit_states
 
 __all__ = ["DEFAULT_TIMEOUT", "FLUSH_EVERY", "YIELD_EVERY", "NativeRuntime", "Runtime"]
 
@@ -164,8 +164,16 @@ class Runtime(ABC):
     async def _run(self, start: StepStart) -> None:
         """Deliver ``start`` to the coordinator and return once it has reported."""
 
-    async def step(self, time: int, iteration: int, unit_states: Mapping[str, State]) -> StepResult:
-        """Run one step (update, request/answer, redispatch, done) for ``unit_states``.
+    async def step(
+        self,
+        time: int,
+        iteration: int,
+        unit_states: Mapping[str, State],
+        forecasts: Mapping[str, tuple[State, ...]] | None = None,
+    ) -> StepResult:
+        """Run one step (update, request/answer, redispatch, done) for ``unit_states``
+        (and ``forecasts``: unit -> its states in the intervals after this one, for a
+        strategy with a horizon).
 
         Returns the same `StepResult` as `massca.model.reference_step`, bit for bit.
         Raises `AgentError` if a handler raised, `StepTimeoutError` if agents did not
@@ -177,6 +185,7 @@ class Runtime(ABC):
                 "start a new runtime"
             ) from self._failure
         check_unit_states(self.hierarchy, unit_states)
+        ahead = check_forecasts(self.hierarchy, forecasts)
         self._time, self._iteration = int(time), int(iteration)
         if self._log is not None:
             self._log.begin(self._time, self._iteration)
@@ -188,7 +197,7 @@ class Runtime(ABC):
             try:
                 started = monotonic()
                 with enforced(self.timeout, self._step_name):
-                    await self._run(StepStart(unit_states))
+                    await self._run(StepStart(unit_states, ahead))
                 took = monotonic() - started
                 if took > self.timeout:  # ended, but late (no hard deadline cut it)
                     raise StepTimeoutError(

@@ -56,12 +56,14 @@ class CellView:
 
     ``state``: the cell's aggregated state. ``interface``: its import/export limits.
     ``proposal``: the cell's own plan for its balance, if its strategy lets cells decide
-    that themselves (``cellular``), else None.
+    that themselves (``cellular``), else None. ``forecast``: its aggregated state in each
+    later interval of the strategy's horizon (`massca.model.forecast`; empty for H = 1).
     """
 
     state: State
     interface: ExchangeLimits
     proposal: Plan | None = None
+    forecast: tuple[State, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

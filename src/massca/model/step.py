@@ -18,7 +18,7 @@ in the same order:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -29,14 +29,22 @@ from massca.model.between import BetweenCells
 from massca.model.cohda import Negotiation
 from massca.model.config import StepConfig
 from massca.model.dispatch import CellResult, CellView, cell_results
-from massca.model.hierarchy import Hierarchy
+from massca.model.forecast import combined, horizon_of, padded
+from massca.model.hierarchy import Hierarchy, NodeKind
 from massca.model.orders import Order, apply_order
 from massca.model.redispatch import Plan
 from massca.model.state import State
 from massca.model.strategy import Strategy
 from massca.model.within import Levels, merge_levels
 
-__all__ = ["StepConfig", "StepResult", "check_unit_states", "reference_step", "reported_views"]
+__all__ = [
+    "StepConfig",
+    "StepResult",
+    "check_forecasts",
+    "check_unit_states",
+    "reference_step",
+    "reported_views",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,26 +84,38 @@ def reference_step(
     unit_states: Mapping[str, State],
     config: StepConfig = StepConfig(),
     strategy: Strategy = Strategy(),
+    forecasts: Mapping[str, Sequence[State]] | None = None,
 ) -> StepResult:
     """Run one step of the whole tree without agents; see the module docstring.
 
     ``unit_states`` must hold a `State` for exactly the hierarchy's units, and the
     config's interfaces may name cells only; otherwise `ConfigurationError`.
+    ``forecasts``: unit -> its states in the intervals after this one, for a strategy
+    with a horizon (`massca.model.forecast`; padded or cut to ``horizon - 1``).
     """
     check_unit_states(hierarchy, unit_states)
+    given = check_forecasts(hierarchy, forecasts)
     config.check_cells(hierarchy.cells)
     between, within = strategy.between, strategy.within
     children = hierarchy.children
     states: dict[str, State] = dict(unit_states)
     levels: dict[str, Levels] = {}
+    length = horizon_of(strategy) - 1
+    ahead = {u: padded(s, given.get(u, ()), length) for u, s in unit_states.items()}
     for node in hierarchy.bottom_up:
         kids = children[node]
         states[node] = aggregate([states[c] for c in kids])
+        ahead[node] = combined([ahead[c] for c in kids], length)
         if within.uses_levels and node != hierarchy.root:
             levels[node] = merge_levels(
                 levels[c] if c in levels else ((within.level_of(c), states[c]),) for c in kids
             )
-    views = reported_views({cell: states[cell] for cell in hierarchy.cells}, between, config)
+    views = reported_views(
+        {cell: states[cell] for cell in hierarchy.cells},
+        between,
+        config,
+        {cell: ahead[cell] for cell in hierarchy.cells},
+    )
     dispatch = between.decide(views, config)
     orders: dict[str, Order] = {cell: dispatch.cells[cell].cell_order for cell in hierarchy.cells}
     for node in reversed(hierarchy.bottom_up):
@@ -127,13 +147,21 @@ def reference_step(
 
 
 def reported_views(
-    cells: Mapping[str, State], between: BetweenCells, config: StepConfig
+    cells: Mapping[str, State],
+    between: BetweenCells,
+    config: StepConfig,
+    forecasts: Mapping[str, tuple[State, ...]] | None = None,
 ) -> dict[str, CellView]:
-    """What each cell reports to the coordinator, given its aggregated state: that state,
-    its interface limits and its own proposal, made as its controller makes it."""
+    """What each cell reports to the coordinator, given its aggregated state (and its
+    forecast): that state, its interface limits, its own proposal, made as its controller
+    makes it, and its forecast."""
+    ahead = forecasts or {}
     return {
         cell: CellView(
-            state, config.interface(cell), between.propose(state, config.interface(cell), config)
+            state,
+            config.interface(cell),
+            between.propose(state, config.interface(cell), config),
+            ahead.get(cell, ()),
         )
         for cell, state in cells.items()
     }
@@ -155,6 +183,30 @@ def check_unit_states(hierarchy: Hierarchy, unit_states: Mapping[str, State]) ->
         problems.append(f"not a State for unit(s): {_preview(wrong)}")
     if problems:
         raise ConfigurationError("; ".join(problems))
+
+
+def check_forecasts(
+    hierarchy: Hierarchy, forecasts: Mapping[str, Sequence[State]] | None
+) -> Mapping[str, tuple[State, ...]]:
+    """``forecasts`` as unit -> tuple of states; `ConfigurationError` for an id that is
+    no unit or a forecast that is not a sequence of `State`."""
+    if not forecasts:
+        return MappingProxyType({})
+    kinds = hierarchy.kinds
+    unknown = sorted(u for u in forecasts if kinds.get(u) is not NodeKind.UNIT)
+    if unknown:
+        raise ConfigurationError(
+            f"forecasts for {len(unknown)} id(s) that are no unit: {_preview(unknown)}"
+        )
+    checked = {}
+    for unit, forecast in forecasts.items():
+        states = tuple(forecast) if isinstance(forecast, Sequence) else None
+        if states is None or not all(isinstance(s, State) for s in states):
+            raise ConfigurationError(
+                f"forecast of unit {unit!r}: give a sequence of State, one per later interval"
+            )
+        checked[unit] = states
+    return MappingProxyType(checked)
 
 
 def _preview(ids: list[str], limit: int = 5) -> str:
