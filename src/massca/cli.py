@@ -116,6 +116,7 @@ _RUN_KEYS = (
     "grid_limit",
     "storage_hours",
     "soc0",
+    "horizon",
 )
 
 
@@ -169,6 +170,12 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--soc0", type=float, metavar="X", help="batteries' start state of charge, 0..1 (0.5)"
+    )
+    parser.add_argument(
+        "--horizon",
+        type=int,
+        metavar="H",
+        help="intervals cohda plans over, with the profiles as forecasts (1)",
     )
     parser.add_argument(
         "--overwrite",

@@ -27,7 +27,7 @@ STEP_900 = "must be a multiple of 900 s (the profiles' 15 min)"
 START = "give a date like '2016-06-01 00:00'"
 QUARTER = "must fall on a quarter hour (the profiles' 15-minute slots), e.g. '2016-06-01 00:00'"
 VALID_KEYS = (
-    "valid: cells, days, depth, der_scale, flexibility, grid_limit, interface_scale, log, "
+    "valid: cells, days, depth, der_scale, flexibility, grid_limit, horizon, interface_scale, log, "
     "runtime, seed, soc0, start, step, storage_hours, strategy, until, within"
 )
 
@@ -104,6 +104,15 @@ COMMAND_LINES = [
     ("run --der-scale inf", "massca: error: der_scale = inf: a finite factor >= 0 for the DER"),
     ("run --der-scale -1", "massca: error: der_scale = -1.0: a finite factor >= 0 for the DER"),
     ("run --der-scale nan", "massca: error: der_scale = nan: a finite factor >= 0 for the DER"),
+    (
+        "run --horizon 3",
+        "massca: error: horizon = 3: only the cohda strategy plans over a horizon (give "
+        "--strategy cohda, or horizon 1)",
+    ),
+    (
+        "run --strategy cohda --horizon 0",
+        "massca: error: horizon = 0: a whole number of intervals >= 1",
+    ),
     (
         "run --within best",
         usage(

@@ -12,6 +12,7 @@ import pytest
 
 from massca.actors import replay_file
 from massca.cli import main
+from massca.log import open_log
 from massca.scenario import ScenarioConfig, run_scenario
 from massca.scenario.units import UnitSimulator
 
@@ -269,3 +270,20 @@ def test_compare_runs_each_strategy_on_the_same_inputs_and_writes_the_table(
     assert json.loads((out / "optimal" / "summary.json").read_text())["negotiation"] == {}
     assert main(["compare", "--strategies", "cellular", "bogus", "--out", str(out)]) == 2
     assert "give distinct names from global, cellular, optimal" in capsys.readouterr().err
+
+
+def test_cohda_plans_over_a_horizon_with_the_profiles_as_forecasts(tmp_path) -> None:
+    out = tmp_path / "run"
+    arguments = ["run", "--strategy", "cohda", "--within", "cohda", "--horizon", "3"]
+    code = main([*arguments, "--until", "3600", "--out", str(out), "--quiet", "--no-plots"])
+    assert code == 0
+    config = json.loads((out / "config.json").read_text())
+    assert (config["strategy"], config["within"], config["horizon"]) == ("cohda", "cohda", 3)
+    header, report = replay_file(out / "events.zst")
+    assert report.ok
+    assert header.config["strategy"]["between"]["horizon"] == 3
+    stream = open_log(out / "events.zst")
+    starts = [e for _, e in stream if e.kind == "step_start"]
+    forecasts = starts[0].body["forecasts"]
+    assert forecasts  # every unit but the batteries gets two later intervals
+    assert all(len(f) == 2 for f in forecasts.values())

@@ -4,10 +4,11 @@ order and set-points only while the MAS emits them."""
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
-from massca.compat.mosaik.groups import UnitGroup, group_outputs, read_group
+from massca.compat.mosaik.groups import UnitGroup, group_outputs, read_forecast, read_group
 from massca.model import ConfigurationError, Flexibility, InvalidStateError, State
 
 GROUP = UnitGroup("Units_0", ("Agent_3", "Agent_4"), ("production", "consumption"))
@@ -119,3 +120,35 @@ def test_outputs_are_lists_in_member_order_and_set_points_only_when_emitted() ->
         "current": [2.0, 1.0],
     }
     assert group_outputs(GROUP, attrs, measured, targets, False) == {"current": [2.0, 1.0]}
+
+
+def test_a_forecast_gives_each_member_a_state_per_later_interval() -> None:
+    into: dict = {}
+    forecast = [[[0.0, 3.0, 2.5], [0.0, 3.0, 1.0]], [[0.5, 1.5, 1.0], [0.5, 1.5, 1.5]]]
+    read_forecast(GROUP, {"forecast": {SRC: forecast}}, 900, into)
+    assert into == {
+        "Agent_3": (
+            State(production=Flexibility(0.0, 3.0, 2.5)),
+            State(production=Flexibility(0.0, 3.0, 1.0)),
+        ),
+        "Agent_4": (
+            State(consumption=Flexibility(0.5, 1.5, 1.0)),
+            State(consumption=Flexibility(0.5, 1.5, 1.5)),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("forecast", "said"),
+    [
+        ([[], 3.0], "the forecast of 'Agent_4' from 'Sim-0.units-0' is 3.0, not a list"),
+        ([[[0.0, 1.0]], []], "interval 1 of the forecast of 'Agent_3' is [0.0, 1.0]"),
+        ([[[0.0, 1.0, math.inf]], []], "forecast[1] current from 'Sim-0.units-0' is inf"),
+    ],
+)
+def test_a_bad_forecast_names_the_member_and_the_interval(forecast, said) -> None:
+    with pytest.raises((ConfigurationError, InvalidStateError), match=re.escape(said)):
+        read_forecast(GROUP, {"forecast": {SRC: forecast}}, 900, {})
+    storage = UnitGroup("Units_1", ("Agent_5",), ("storage",))
+    with pytest.raises(ConfigurationError, match="a storage group takes no forecast"):
+        read_forecast(storage, {"forecast": {SRC: [[]]}}, 900, {})

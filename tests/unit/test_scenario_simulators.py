@@ -106,3 +106,16 @@ def test_a_bad_bank_names_the_battery() -> None:
         sim.create(1, "Batteries", batteries=[BATTERIES[0], {**BATTERIES[0], "capacity": 0.0}])
     with pytest.raises(ConfigurationError, match=r"battery Batteries-0\[0\]: no charge_max"):
         sim.create(1, "Batteries", batteries=[{"capacity": 1.0, "soc": 0.5, "discharge_max": 1.0}])
+
+
+def test_a_units_group_forecasts_its_next_slots_from_its_profiles() -> None:
+    sim = UnitSimulator()
+    sim.init("Units-0", profiles=PROFILES, step_size=900, horizon=3)
+    eid = sim.create(1, "Units", units=UNITS)[0]["eid"]
+    sim.step(0, {}, 10**9)
+    (pv, load, chp) = sim.get_data({eid: ["forecast"]})[eid]["forecast"]
+    assert pv == [[0.0, 2.0, 2.0], [0.0, 2.0, 2.0]]  # slot 1, then past the end: slot 1 again
+    assert load[0] == [pytest.approx(3.6), pytest.approx(4.4), 4.0]
+    assert chp == [[0.0, 0.5, 0.0], [0.0, 0.5, 0.0]]  # standby, able to run up to its rating
+    with pytest.raises(ConfigurationError, match="horizon = 0"):
+        UnitSimulator().init("Units-1", profiles=PROFILES, horizon=0)

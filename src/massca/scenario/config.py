@@ -47,6 +47,10 @@ class ScenarioConfig:
 
     ``storage_hours``: each battery's energy capacity is its power rating times this
     many hours (0: no batteries). ``soc0``: their state of charge at the start.
+    ``horizon``: the intervals ``cohda`` plans over (1: the present one only); for
+    ``horizon > 1`` the unit simulators give each unit the next ``horizon - 1`` intervals
+    of its profile as its forecast (perfect foresight), and the cells plan again every
+    step (a rolling horizon).
 
     ``strategy`` / ``within``: the between-cells and within-cell strategies
     (`massca.model.strategy`). ``interface_scale``: each cell's import/export limit is
@@ -70,6 +74,7 @@ class ScenarioConfig:
     grid_limit: float | None = None
     storage_hours: float = 2.0
     soc0: float = 0.5
+    horizon: int = 1
     log: bool = True
 
     def __post_init__(self) -> None:
@@ -147,6 +152,13 @@ class ScenarioConfig:
         if not 0 <= self.soc0 <= 1:
             problems.append(
                 f"soc0 = {self.soc0!r}: the batteries' starting state of charge, 0 <= x <= 1"
+            )
+        if self.horizon < 1:
+            problems.append(f"horizon = {self.horizon!r}: a whole number of intervals >= 1")
+        elif self.horizon > 1 and self.strategy != "cohda":
+            problems.append(
+                f"horizon = {self.horizon!r}: only the cohda strategy plans over a horizon "
+                "(give --strategy cohda, or horizon 1)"
             )
         if problems:
             raise ConfigurationError("; ".join(problems))

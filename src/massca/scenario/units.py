@@ -12,6 +12,8 @@ Every attribute is a list with one value per unit, in that order: mosaik moves a
 lists per group instead of a value per unit and attribute.
 
 Each unit's *natural* output in a 15-minute slot is its profile value times its rating.
+With ``horizon`` H > 1 (an init param), ``forecast`` gives each unit's ``[P_min, P_max,
+P]`` for the H - 1 slots after the present one, from its profile (perfect foresight).
 It reports ``P[MW]`` (its present output) and its flexibility band ``P_min[MW]`` /
 ``P_max[MW]``: ``[0, natural]`` for PV and wind (curtailable down to nothing), and
 ``natural * (1 -+ flexibility)`` for a load (it can shift that share). A dispatchable
@@ -51,7 +53,15 @@ META: dict[str, Any] = {
         "Units": {
             "public": True,
             "params": ["units"],
-            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "P_gen[MW]", "P_load[MW]", "P_target[MW]"],
+            "attrs": [
+                "P[MW]",
+                "P_min[MW]",
+                "P_max[MW]",
+                "P_gen[MW]",
+                "P_load[MW]",
+                "P_target[MW]",
+                "forecast",
+            ],
             "trigger": ["P_target[MW]"],
         }
     },
@@ -72,7 +82,10 @@ class _Group:
 
     def band(self) -> tuple[np.ndarray, np.ndarray]:
         """The units' ``(P_min, P_max)`` in MW for the present time step."""
-        natural = self.natural
+        return self.band_of(self.natural)
+
+    def band_of(self, natural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The units' ``(P_min, P_max)`` in MW for a natural output ``natural``."""
         share = np.where(self.is_load, self.flexibility, 0.0)
         low = np.where(self.is_load, natural * (1.0 - share), 0.0)
         profiled = np.where(self.is_load, natural * (1.0 + share), natural)
@@ -89,9 +102,16 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.groups: dict[str, _Group] = {}
         self._names: list[str] = []  # the profile matrix's rows: profiles, then standby
         self._matrix = np.zeros((1, 1))
+        self.horizon = 1
+        self._slot = 0
 
     def init(
-        self, sid: str, time_resolution: float = 1.0, profiles: Any = None, step_size: int = 900
+        self,
+        sid: str,
+        time_resolution: float = 1.0,
+        profiles: Any = None,
+        step_size: int = 900,
+        horizon: int = 1,
     ) -> dict[str, Any]:
         if not isinstance(profiles, Profiles):
             raise ConfigurationError(
@@ -102,6 +122,9 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         standby = np.zeros(slots)
         self._matrix = np.vstack([v[:slots] for v in profiles.values.values()] + [standby])
         self.step_size = step_size
+        if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
+            raise ConfigurationError(f"UnitSimulator horizon = {horizon!r}: a whole number >= 1")
+        self.horizon = horizon
         return self.meta  # type: ignore[no-any-return]
 
     def create(self, num: int, model: str, units: Any = None) -> list[dict[str, Any]]:
@@ -159,7 +182,7 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     (values,) = targets.values()
                     group.p = np.clip(np.asarray(values, dtype=float), low, high)
             return None
-        slot = time // SLOT_SECONDS
+        self._slot = slot = time // SLOT_SECONDS
         for group in self.groups.values():
             group.natural = self._matrix[group.rows, slot] * group.rating
             group.p = group.natural.copy()
@@ -179,4 +202,20 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 "P_load[MW]": np.where(group.is_load, p, 0.0),
             }
             data[eid] = {attr: values[attr].tolist() for attr in attrs if attr in values}
+            if "forecast" in attrs:
+                data[eid]["forecast"] = self._forecast(group)
         return data
+
+    def _forecast(self, group: _Group) -> list[list[list[float]]]:
+        """Per unit, ``[P_min, P_max, P]`` for each of the ``horizon - 1`` slots after the
+        present one: its natural output then (standby for a dispatchable unit), a perfect
+        foresight; past the profiles' end the last slot repeats."""
+        last = self._matrix.shape[1] - 1
+        ahead = []
+        for k in range(1, self.horizon):
+            natural = self._matrix[group.rows, min(self._slot + k, last)] * group.rating
+            low, high = group.band_of(natural)
+            ahead.append(np.stack([low, high, natural], axis=1))
+        if not ahead:
+            return [[] for _ in group.rows]
+        return np.stack(ahead, axis=1).tolist()  # type: ignore[no-any-return]

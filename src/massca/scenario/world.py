@@ -30,6 +30,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from massca.model.builders import split_evenly
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.grid import GridUnit, build_grid, interface_ratings
 from massca.scenario.gridsim import numba_pays_off
-from massca.scenario.profiles import load_profiles
+from massca.scenario.profiles import SLOT_SECONDS, load_profiles
 from massca.scenario.progress import REPORT_EVERY, RunProgress
 from massca.scenario.results import BATTERY_OUTPUTS, CELL_OUTPUTS
 
@@ -127,7 +128,7 @@ def build_world(
 
     say = report or (lambda text: None)
     say(f"building the grid of {config.cells} cell(s) ...")
-    profiles = load_profiles(config.start_time(), config.seconds)
+    profiles = load_profiles(config.start_time(), _seconds_with_forecast(config))
     net, units = build_grid(config.cells)
     if config.storage_hours == 0:
         units = tuple(u for u in units if u.kind != "battery")
@@ -149,11 +150,14 @@ def build_world(
             convergence_max_steps=5,
             between_cells=config.strategy,
             within_cell=config.within,
+            **({"cohda": {"horizon": config.horizon}} if config.horizon > 1 else {}),
             limits={}
             if config.grid_limit is None
             else {"import_max": config.grid_limit, "export_max": config.grid_limit},
         )
-        unitsim = world.start("Units", step_size=config.step, profiles=profiles)
+        unitsim = world.start(
+            "Units", step_size=config.step, profiles=profiles, horizon=config.horizon
+        )
         batterysim = world.start("Batteries", step_size=config.step)
     sims = _Sims(massim, unitsim, batterysim, gridsim)
     coordinator = massim.MosaikAgents()
@@ -239,6 +243,13 @@ def build_world(
     return ScenarioWorld(world, agents, units, cells, log_path, results_path, storage_mwh)
 
 
+def _seconds_with_forecast(config: ScenarioConfig) -> int:
+    """The run's seconds, and the forecast's beyond its end, within the profiles' year."""
+    start = config.start_time()
+    year_left = int((datetime(start.year + 1, 1, 1) - start).total_seconds())
+    return min(config.seconds + (config.horizon - 1) * SLOT_SECONDS, year_left)
+
+
 @dataclass(frozen=True, slots=True)
 class _Sims:
     """The started simulators the units are created in."""
@@ -276,6 +287,8 @@ def _add_units(
     )
     agents = _agents(sims, controller, chosen)
     world.connect(entity, agents, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max"))
+    if config.horizon > 1:
+        world.connect(entity, agents, "forecast")
     world.connect(agents, entity, "P_target[MW]", weak=True)
     injections = sims.grid.Injections(buses=[u.bus for u in chosen])
     world.connect(entity, injections, "P_gen[MW]", "P_load[MW]")

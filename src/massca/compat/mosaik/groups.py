@@ -21,10 +21,13 @@ Inputs, one source per attribute, each a list as long as ``units``: ``current``,
 optionally ``min`` and ``max`` (without them a unit has no flexibility), read as a
 single unit's are (magnitudes in MW, snapped onto the band within `SNAP_RTOL`); for a
 storage group `STORAGE_INPUTS` (``current`` signed; the optional ones may be left
-unconnected). Outputs, lists in the same order: ``P_target[MW]`` (each member's target:
-magnitudes for production and consumption, signed for storage) and ``scale_factor``
-(target over measurement, 1.0 for a unit at 0 MW), both only while the MAS emits
-set-points, as for single units; ``current`` (the measurements the step used).
+unconnected). ``forecast`` (optional, production and consumption groups): per member a
+list of ``[min, max, current]``, one per interval after this one, read like the present
+values (`read_forecast`), for strategies that plan over a horizon. Outputs, lists in the
+same order: ``P_target[MW]`` (each member's target: magnitudes for production and
+consumption, signed for storage) and ``scale_factor`` (target over measurement, 1.0 for
+a unit at 0 MW), both only while the MAS emits set-points, as for single units;
+``current`` (the measurements the step used).
 """
 
 from __future__ import annotations
@@ -43,10 +46,25 @@ from massca.compat.mosaik.convert import (
 )
 from massca.model import ConfigurationError, State
 
-__all__ = ["GROUP_ATTRS", "GROUP_MODEL", "UnitGroup", "group_outputs", "read_group"]
+__all__ = [
+    "GROUP_ATTRS",
+    "GROUP_MODEL",
+    "UnitGroup",
+    "group_outputs",
+    "read_forecast",
+    "read_group",
+]
 
 GROUP_MODEL = "Units"
-GROUP_ATTRS = ["current", "min", "max", *STORAGE_INPUTS, "P_target[MW]", "scale_factor"]
+GROUP_ATTRS = [
+    "current",
+    "min",
+    "max",
+    "forecast",
+    *STORAGE_INPUTS,
+    "P_target[MW]",
+    "scale_factor",
+]
 _BANDS = ("production", "consumption", "storage")
 
 
@@ -107,7 +125,11 @@ def read_group(
 ) -> None:
     """The members' states from the group's inputs ``data``, written into ``into``;
     ``told`` as in `unit_state`. Errors name the group, the member and the time."""
-    arrays = {attr: _array(group, attr, sources, time) for attr, sources in data.items()}
+    arrays = {
+        attr: _array(group, attr, sources, time)
+        for attr, sources in data.items()
+        if attr != "forecast"
+    }
     if "current" not in arrays:
         return
     members = group.members
@@ -132,6 +154,46 @@ def read_group(
             high = magnitude(member, "max", highs[0], highs[1][i], time)
         target = told.get(member) if told is not None else None
         into[member] = unit_state(member, group.bands[i], low, high, current, time, target)
+
+
+def read_forecast(
+    group: UnitGroup,
+    data: Mapping[str, Mapping[str, Any]],
+    time: int,
+    into: dict[str, tuple[State, ...]],
+) -> None:
+    """The members' forecasts from the group's ``forecast`` input, if connected, written
+    into ``into``. Errors name the group, the member, the interval and the time."""
+    sources = data.get("forecast")
+    if sources is None:
+        return
+    if group.storage:
+        raise ConfigurationError(
+            f"unit group {group.eid!r}: a storage group takes no forecast (a battery's "
+            "future band depends on what it is told)"
+        )
+    source, lists = _array(group, "forecast", sources, time)
+    for i, member in enumerate(group.members):
+        intervals = lists[i]
+        if isinstance(intervals, str) or not isinstance(intervals, Sequence):
+            raise ConfigurationError(
+                f"unit group {group.eid!r} at time {time}: the forecast of {member!r} from "
+                f"{source!r} is {intervals!r}, not a list of [min, max, current]"
+            )
+        states = []
+        for t, values in enumerate(intervals, start=1):
+            if isinstance(values, str) or not isinstance(values, Sequence) or len(values) != 3:
+                raise ConfigurationError(
+                    f"unit group {group.eid!r} at time {time}: interval {t} of the forecast "
+                    f"of {member!r} is {values!r}, not [min, max, current]"
+                )
+            where = f"forecast[{t}]"
+            low, high, current = (
+                magnitude(member, f"{where} {name}", source, value, time)
+                for name, value in zip(("min", "max", "current"), values, strict=True)
+            )
+            states.append(unit_state(member, group.bands[i], low, high, current, time, None))
+        into[member] = tuple(states)
 
 
 def _array(

@@ -45,9 +45,15 @@ class Hosting:
         """Start the runtime."""
         await self.runtime.start()
 
-    async def step(self, time: int, iteration: int, states: Mapping[str, State]) -> StepResult:
+    async def step(
+        self,
+        time: int,
+        iteration: int,
+        states: Mapping[str, State],
+        forecasts: Mapping[str, tuple[State, ...]] | None = None,
+    ) -> StepResult:
         """One step of the runtime."""
-        return await self.runtime.step(time, iteration, states)
+        return await self.runtime.step(time, iteration, states, forecasts)
 
     def close(self) -> None:
         """Shut the runtime down and close its log; blocks until done."""
@@ -80,9 +86,15 @@ class OwnThread(Hosting):
     async def start(self) -> None:
         await self._call(self.runtime.start())
 
-    async def step(self, time: int, iteration: int, states: Mapping[str, State]) -> StepResult:
+    async def step(
+        self,
+        time: int,
+        iteration: int,
+        states: Mapping[str, State],
+        forecasts: Mapping[str, tuple[State, ...]] | None = None,
+    ) -> StepResult:
         future = asyncio.run_coroutine_threadsafe(
-            self.runtime.step(time, iteration, states), self._loop
+            self.runtime.step(time, iteration, states, forecasts), self._loop
         )
         waiting = asyncio.wrap_future(future)
         timeout = self.runtime.timeout

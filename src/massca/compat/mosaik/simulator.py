@@ -58,6 +58,7 @@ from massca.compat.mosaik.groups import (
     GROUP_MODEL,
     UnitGroup,
     group_outputs,
+    read_forecast,
     read_group,
 )
 from massca.compat.mosaik.hooks import COORDINATOR_EID, aggregation_for, strategy_for
@@ -161,6 +162,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.host: Hosting | None = None
         self._entities: dict[str, _Entity] = {}
         self._states: dict[str, State] = {}
+        self._forecasts: dict[str, tuple[State, ...]] = {}  # from groups' forecast inputs
         self._loop = WeakLoop()
         self._emit_setpoints = False
         self._tally: dict[str, CellTally] = {}
@@ -343,7 +345,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         # Held across the step, the shell would hold the last reference and free them.
         self._result = None
         started = clock.perf_counter()
-        result = yield self.host.step(time, iteration, self._states)
+        result = yield self.host.step(time, iteration, self._states, self._forecasts)
         self._steptime = clock.perf_counter() - started
         self._steptime_total = self._steptime + (self._steptime_total if iteration else 0.0)
         self._negotiated = _negotiated(self._negotiated if iteration else (0, 0), result)
@@ -573,6 +575,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             data = inputs.get(group.eid)
             if data is not None:
                 read_group(group, data, self._hours, time, self._states, told)
+                read_forecast(group, data, time, self._forecasts)
 
     def _set_band(self, unit: str, band: str) -> None:
         self._entities[unit].band = band
