@@ -13,7 +13,11 @@ confirmations) is one message per sender.
 Every decision is the model's, made by the agent the cell concept puts it with (the
 step's `massca.model.Strategy`): a cell controller makes its cell's own proposal, every
 controller divides its order among its children, the coordinator decides between the
-cells from what they report. Every agent tracks whom it still waits for in the current
+cells from what they report. With ``cohda`` the deciding agent moderates a negotiation
+instead (`massca.actors.negotiation`): the coordinator among the cells, a controller
+among its children; the cells or children take part with their own candidates, and the
+outcome goes to the same model functions the oracle runs. With a horizon, every answer
+also carries the child's forecast. Every agent tracks whom it still waits for in the current
 phase (`awaiting`), so a runtime whose step stalls can name the agents that did not
 answer. A message that does not fit the protocol (an answer nobody asked for, a second
 answer) raises `ProtocolError`; the runtime turns it into an `AgentError` naming agent and

@@ -39,7 +39,7 @@ between cells and to the grid as for every strategy (`massca.model.settlement`).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
@@ -56,7 +56,7 @@ from massca.model.overlay import TOPOLOGIES, Overlay, overlay_of
 from massca.model.redispatch import ExchangeLimits, Plan, plan
 from massca.model.state import Band, State
 
-__all__ = ["CohdaStrategy", "option_problems"]
+__all__ = ["CohdaStrategy", "option_problems", "rebuilt"]
 
 _NO_EXCHANGE = ExchangeLimits(0.0, 0.0)
 
@@ -71,6 +71,16 @@ def _room(state: State) -> tuple[float, float]:
 
 def _whole(value: object, least: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def rebuilt[T](kind: Callable[..., T], description: Mapping[str, Any]) -> T:
+    """A negotiating strategy of ``kind`` from its ``describe()``: its parameters are the
+    description's keys but ``name``; `ConfigurationError` for a key it does not take."""
+    parameters = {k: v for k, v in description.items() if k != "name"}
+    try:
+        return kind(**parameters)
+    except TypeError as error:
+        raise ConfigurationError(f"cohda: malformed description {dict(description)!r}") from error
 
 
 def option_problems(options: Any) -> list[str]:
@@ -123,13 +133,7 @@ class CohdaStrategy:
     @classmethod
     def from_description(cls, description: Mapping[str, Any]) -> CohdaStrategy:
         """The strategy `describe` gave ``description``; `ConfigurationError` if malformed."""
-        parameters = {k: v for k, v in description.items() if k != "name"}
-        try:
-            return cls(**parameters)
-        except TypeError as error:
-            raise ConfigurationError(
-                f"cohda: malformed description {dict(description)!r}"
-            ) from error
+        return rebuilt(cls, description)
 
     def propose(self, state: State, interface: ExchangeLimits, config: StepConfig) -> Plan | None:
         """Cells propose nothing: they negotiate."""

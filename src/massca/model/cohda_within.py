@@ -36,7 +36,7 @@ from massca.errors import ConfigurationError, ProtocolError
 from massca.model.aggregation import aggregate
 from massca.model.candidates import band_candidates
 from massca.model.cohda import Negotiation, Schedule, Target, negotiate
-from massca.model.cohda_between import option_problems
+from massca.model.cohda_between import option_problems, rebuilt
 from massca.model.orders import (
     NO_SHARE,
     MeritInstruction,
@@ -78,13 +78,7 @@ class CohdaWithin:
     @classmethod
     def from_description(cls, description: Mapping[str, Any]) -> CohdaWithin:
         """The strategy `describe` gave ``description``; `ConfigurationError` if malformed."""
-        parameters = {k: v for k, v in description.items() if k != "name"}
-        try:
-            return cls(**parameters)
-        except TypeError as error:
-            raise ConfigurationError(
-                f"cohda within cells: malformed description {dict(description)!r}"
-            ) from error
+        return rebuilt(cls, description)
 
     def level_of(self, unit: str) -> float:
         """No merit levels: 0.0 for every unit."""

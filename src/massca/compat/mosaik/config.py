@@ -227,41 +227,57 @@ def _strategy(
                 f"{key} = {value!r}: choose one of {', '.join(names)}, a function or "
                 "'module:function'"
             )
-    if "costs" in values:
-        costs = values["costs"]
-        if out.get("between_cells", "cellular") != "optimal":
-            problems.append("costs are a parameter of between_cells='optimal' only")
-        elif not isinstance(costs, Mapping):
-            problems.append(f"costs = {costs!r}: give a mapping of resource -> cost per MW")
+    between = out.get("between_cells", "cellular")
+    for spec in _PARAMETERS:
+        if spec.key in values:
+            spec.read(values[spec.key], between, problems, out)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parameters:
+    """A built-in strategy's parameters in MAS_CONFIG: under ``key``, for between_cells
+    ``strategy``, a mapping of ``mapping`` given to ``build``; ``keys`` says which."""
+
+    key: str
+    strategy: str
+    label: str
+    mapping: str
+    build: Callable[..., Any]
+    keys: str
+
+    def read(self, given: Any, between: Any, problems: list[str], out: dict[str, Any]) -> None:
+        """``out[key]`` built from ``given``, or the problem with it in ``problems``."""
+        if between != self.strategy:
+            problems.append(f"{self.label} a parameter of between_cells={self.strategy!r} only")
+        elif not isinstance(given, Mapping):
+            problems.append(f"{self.key} = {given!r}: give a mapping of {self.mapping}")
         else:
             try:
-                out["costs"] = Costs(**costs)
+                out[self.key] = self.build(**given)
             except TypeError:
-                problems.append(
-                    f"costs = {dict(costs)!r}: the keys are production, consumption, storage, "
-                    "exchange, grid and unresolved"
-                )
+                problems.append(f"{self.key} = {dict(given)!r}: {self.keys}")
             except ConfigurationError as error:
                 problems.append(str(error))
-    if "cohda" in values:
-        _cohda(values["cohda"], out.get("between_cells", "cellular"), problems, out)
 
 
-def _cohda(options: Any, between: Any, problems: list[str], out: dict[str, Any]) -> None:
-    if between != "cohda":
-        problems.append("cohda options are a parameter of between_cells='cohda' only")
-    elif not isinstance(options, Mapping):
-        problems.append(f"cohda = {options!r}: give a mapping of option -> value")
-    else:
-        try:
-            out["cohda"] = CohdaStrategy(**options)
-        except TypeError:
-            problems.append(
-                f"cohda = {dict(options)!r}: the options are levels, topology, neighbours, "
-                "seed, max_messages and target"
-            )
-        except ConfigurationError as error:
-            problems.append(str(error))
+_PARAMETERS = (
+    _Parameters(
+        "costs",
+        "optimal",
+        "costs are",
+        "resource -> cost per MW",
+        Costs,
+        "the keys are production, consumption, storage, exchange, grid and unresolved",
+    ),
+    _Parameters(
+        "cohda",
+        "cohda",
+        "cohda options are",
+        "option -> value",
+        CohdaStrategy,
+        "the options are levels, topology, neighbours, seed, max_messages, target and horizon",
+    ),
+)
 
 
 def _step_config(values: Mapping[str, Any], problems: list[str]) -> StepConfig | None:
