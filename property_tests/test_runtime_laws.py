@@ -147,7 +147,9 @@ candidates = st.builds(
     st.floats(max_value=0.0, allow_infinity=False),
 )
 views = st.builds(
-    View, st.dictionaries(ids, st.builds(Selection, schedules, st.integers(1, 99))), candidates
+    View,
+    st.dictionaries(ids, st.builds(Selection, schedules, st.integers(1, 99))),
+    st.one_of(st.none(), candidates),
 )
 negotiation_messages = st.one_of(
     st.builds(

@@ -18,8 +18,10 @@ the controller when its order arrives (``cohda`` within cells):
 A start is ``{"overlay": {id: [neighbour, ...]}, "target": [MW, ...], "weights": [...]}``.
 
 Encodings: a view is ``{"round": r, "config": {id: [counter, [MW, ...]]}, "candidate":
-{...}}``; a candidate is ``{"creator": id, "performance": p, "schedules": {id: [MW,
-...]}}``; ``best_seen`` of a result is ``null`` when no candidate covered everyone.
+{...} or null}`` (only what changed since the sender's last view,
+`massca.model.cohda.act`); a candidate is ``{"creator": id, "performance": p,
+"schedules": {id: [MW, ...]}}``; ``best_seen`` of a result is ``null`` when no candidate
+covered everyone.
 """
 
 from __future__ import annotations
@@ -133,16 +135,16 @@ def _candidate_from(body: Any) -> Candidate:
 
 def _view_from(body: Any) -> NegotiationView:
     config = {who: Selection(_schedule(s), int(n)) for who, (n, s) in body["config"].items()}
-    view = View(MappingProxyType(config), _candidate_from(body["candidate"]))
+    candidate = body["candidate"]
+    view = View(MappingProxyType(config), None if candidate is None else _candidate_from(candidate))
     return NegotiationView(int(body["round"]), view)
 
 
 def _view_bytes(message: NegotiationView) -> bytes:
     view = message.view
     config = {who: (s.counter, s.schedule) for who, s in view.config.items()}
-    return dumps(
-        {"round": message.round, "config": config, "candidate": _candidate_json(view.candidate)}
-    )
+    candidate = None if view.candidate is None else _candidate_json(view.candidate)
+    return dumps({"round": message.round, "config": config, "candidate": candidate})
 
 
 def _result_bytes(message: NegotiationResult) -> bytes:

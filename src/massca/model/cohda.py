@@ -19,7 +19,10 @@ the one covering more participants, then the better one, then the one whose crea
 sorts first, and of two candidates that each cover someone the other lacks, their union
 (the own one's picks first). Then it tries each of its own candidates against the
 system configuration and keeps the best (`decide`), and tells its neighbours if its
-view changed (`act`).
+view changed (`act`): only what changed since its last view, since its neighbours have
+merged that one and merging is a join (for each participant the higher counter; of two
+candidates the better one, or their union), so merging the rest again would change
+nothing. Each view costs its receiver the changed entries, not the whole system.
 
 `negotiate` runs the protocol in rounds: in each round every participant that received
 views handles all of them at once, sorted by sender, and the views it sends are
@@ -121,10 +124,12 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """What a participant tells its neighbours: its system configuration and candidate."""
+    """What a participant tells its neighbours: its system configuration and candidate,
+    or, after its first view, only what changed since its last one (see `act`): the
+    configuration's changed entries, and the candidate or None if it is the same."""
 
     config: Config
-    candidate: Candidate
+    candidate: Candidate | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,11 +251,13 @@ def start(me: str, options: Sequence[Schedule], target: Target) -> Memory:
 
 
 def perceive(memory: Memory, views: Iterable[View], target: Target) -> Memory:
-    """``memory`` with every view merged in (`merge_configs`, `merge_candidates`)."""
+    """``memory`` with every view merged in (`merge_configs`, `merge_candidates`; a view
+    without a candidate has none to merge)."""
     config, candidate = memory.config, memory.candidate
     for view in views:
         config = merge_configs(config, view.config)
-        candidate = merge_candidates(candidate, view.candidate, memory.me, target)
+        if view.candidate is not None:
+            candidate = merge_candidates(candidate, view.candidate, memory.me, target)
     if config is memory.config and candidate is memory.candidate:
         return memory
     return Memory(memory.me, config, candidate, memory.counter)
@@ -305,10 +312,15 @@ def _deviation(
 
 
 def act(before: Memory, after: Memory) -> View | None:
-    """The view to tell the neighbours if the configuration or the candidate changed."""
-    if after.config is before.config and after.candidate is before.candidate:
+    """The view to tell the neighbours if the configuration or the candidate changed
+    since ``before`` (the memory of the last view told): the entries of the configuration
+    that changed, and the candidate if it changed (else None)."""
+    config, candidate = after.config, after.candidate
+    if config is before.config and candidate is before.candidate:
         return None
-    return View(after.config, after.candidate)
+    told = before.config
+    changed = {who: pick for who, pick in config.items() if told.get(who) is not pick}
+    return View(MappingProxyType(changed), None if candidate is before.candidate else candidate)
 
 
 def respond(
