@@ -194,27 +194,27 @@ def built_in_strategies(draw: st.DrawFn, hierarchy: Hierarchy) -> Strategy:
 
 @st.composite
 def cohda_within_strategies(draw: st.DrawFn) -> CohdaWithin:
-    """``cohda`` within cells with 1 to 4 levels, any topology and seed, and a cap of 0
-    to 100,000."""
-    return CohdaWithin(
-        levels=draw(st.integers(1, 4)),
-        topology=draw(st.sampled_from(TOPOLOGIES)),
-        neighbours=draw(st.integers(0, 3)),
-        seed=draw(st.integers(0, 2**32)),
-        max_messages=draw(st.sampled_from([0, 2, 7, 30, 100_000])),
-    )
+    """``cohda`` within cells with 1 to 4 levels (`negotiation_options`)."""
+    return CohdaWithin(**negotiation_options(draw, 4))
+
+
+def negotiation_options(draw: st.DrawFn, levels: int) -> dict[str, object]:
+    """1 to ``levels`` levels, any topology and seed, and a cap of 0 to 100,000."""
+    return {
+        "levels": draw(st.integers(1, levels)),
+        "topology": draw(st.sampled_from(TOPOLOGIES)),
+        "neighbours": draw(st.integers(0, 3)),
+        "seed": draw(st.integers(0, 2**32)),
+        "max_messages": draw(st.sampled_from([0, 2, 7, 30, 100_000])),
+    }
 
 
 @st.composite
 def cohda_strategies(draw: st.DrawFn) -> CohdaStrategy:
-    """``cohda`` with 1 to 5 levels, any topology and seed, a cap of 0 to 100,000 and a
-    horizon of 1 to 3."""
+    """``cohda`` with 1 to 5 levels (`negotiation_options`), a target of 0, 0.5 or -1 MW
+    and a horizon of 1 to 3."""
     return CohdaStrategy(
-        levels=draw(st.integers(1, 5)),
-        topology=draw(st.sampled_from(TOPOLOGIES)),
-        neighbours=draw(st.integers(0, 3)),
-        seed=draw(st.integers(0, 2**32)),
-        max_messages=draw(st.sampled_from([0, 2, 7, 30, 100_000])),
+        **negotiation_options(draw, 5),
         target=draw(st.sampled_from([0.0, 0.5, -1.0])),
         horizon=draw(st.integers(1, 3)),
     )

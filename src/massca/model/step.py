@@ -105,7 +105,8 @@ def reference_step(
     for node in hierarchy.bottom_up:
         kids = children[node]
         states[node] = aggregate([states[c] for c in kids])
-        ahead[node] = combined([ahead[c] for c in kids], length)
+        if length:  # forecasts only for a strategy with a horizon
+            ahead[node] = combined([ahead[c] for c in kids], length)
         if within.uses_levels and node != hierarchy.root:
             levels[node] = merge_levels(
                 levels[c] if c in levels else ((within.level_of(c), states[c]),) for c in kids
@@ -114,7 +115,7 @@ def reference_step(
         {cell: states[cell] for cell in hierarchy.cells},
         between,
         config,
-        {cell: ahead[cell] for cell in hierarchy.cells},
+        {cell: ahead[cell] for cell in hierarchy.cells} if length else None,
     )
     dispatch = between.decide(views, config)
     orders: dict[str, Order] = {cell: dispatch.cells[cell].cell_order for cell in hierarchy.cells}
