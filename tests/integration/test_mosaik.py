@@ -237,6 +237,51 @@ def test_the_mas_runs_as_a_separate_process(tmp_path) -> None:
     assert report.steps == 2
 
 
+def test_the_mas_serves_a_world_that_connects_to_it(tmp_path) -> None:
+    """``--remote``: the MAS waits as a server (port 0: the OS picks, the ready line
+    says which) and a World reaches it with ``'connect'``: the same reports as in-process."""
+    import subprocess
+
+    logs = {"local": tmp_path / "local.jsonl", "remote": tmp_path / "remote.jsonl"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "massca.compat.mosaik", "127.0.0.1:0", "--remote"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = server.stdout.readline()
+        assert ready.startswith("massca: the MAS simulator waits for mosaik at 127.0.0.1:")
+        address = ready.rsplit(" ", 1)[1].strip()
+        world, _, _ = world_with({"connect": address}, log=str(logs["remote"]))
+        world.run(until=2 * STEP, print_progress=False)
+        assert server.wait(timeout=30) == 0  # the simulation's end ends the server
+    finally:
+        server.kill()
+        server.wait()
+        server.stdout.close()
+    world, _, _ = world_with(LOCAL, log=str(logs["local"]))
+    world.run(until=2 * STEP, print_progress=False)
+    reports = {
+        where: [e.body for e in read_log(path).events if e.kind == "report"]
+        for where, path in logs.items()
+    }
+    assert len(reports["remote"]) >= 2
+    assert reports["remote"] == reports["local"]
+
+
+def test_a_remote_mas_refuses_a_bad_address() -> None:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-m", "massca.compat.mosaik", "nowhere", "--remote"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "address 'nowhere': give HOST:PORT, e.g. 0.0.0.0:5678" in done.stderr
+
+
 def test_the_mango_runtime_drives_the_same_scenario(tmp_path) -> None:
     logs = {}
     for runtime in ("native", "mango"):
