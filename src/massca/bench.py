@@ -71,9 +71,16 @@ class BenchConfig:
     strategy: str = "cellular"
     within: str = "proportional"
     storage: int = 0
+    processes: int = 1
+    placement: str = "blocks"
 
     def __post_init__(self) -> None:
         problems = []
+        if not 1 <= self.processes <= max(self.cells, 1):
+            problems.append(
+                f"processes = {self.processes}: from 1 to the {self.cells} cells (each worker "
+                "process holds whole cells)"
+            )
         if self.storage < 0:
             problems.append(f"storage = {self.storage}: batteries per cell, >= 0")
         if self.steps < 1:
@@ -123,6 +130,11 @@ class BenchResult:
     memory_per_agent_kb: float
     python: str
     machine: str
+    processes: int = 1
+    cpu_ms_per_step: tuple[float, ...] = ()
+    """CPU time per measured step: this process's, then each worker's."""
+    bytes_per_step: float = 0.0
+    """Bytes between this process and the workers per measured step (sent + received)."""
 
     def to_json(self) -> dict[str, Any]:
         """The result as one JSON-ready object."""
@@ -161,7 +173,7 @@ def run_bench(
         if config.log:
             log_path = config.log_path or str(Path(scratch) / "bench.zst")
         with asyncio.Runner(loop_factory=loop_for(config.runtime)) as runner:
-            times, oracle, decision, sent = runner.run(
+            times, oracle, decision, sent, cost = runner.run(
                 _measure(config, hierarchy, log_path, progress)
             )
     peak_kb = _peak_rss_kb()
@@ -188,7 +200,18 @@ def run_bench(
         memory_per_agent_kb=max(peak_kb - baseline_kb, 0) / len(hierarchy),
         python=platform.python_version(),
         machine=f"{platform.machine()}, {_cores()} cores",
+        processes=config.processes,
+        cpu_ms_per_step=cost.cpu_ms_per_step,
+        bytes_per_step=cost.bytes_per_step,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cost:
+    """What the measured steps cost besides wall time (see `BenchResult`)."""
+
+    cpu_ms_per_step: tuple[float, ...]
+    bytes_per_step: float
 
 
 async def _measure(
@@ -196,29 +219,57 @@ async def _measure(
     hierarchy: Any,
     log_path: str | None,
     progress: Callable[[int, int], None] | None,
-) -> tuple[list[float], list[float], list[float], int]:
+) -> tuple[list[float], list[float], list[float], int, _Cost]:
     times: list[float] = []
     oracle: list[float] = []
     decision: list[float] = []
     total = config.warmup + config.steps
     strategy = config.strategy_for(hierarchy)
     timeout = DEFAULT_TIMEOUT + len(hierarchy) * STEP_SECONDS_PER_AGENT
+    own_cpu = 0.0
     async with open_runtime(
-        config.runtime, hierarchy, log=log_path, strategy=strategy, timeout=timeout
+        config.runtime,
+        hierarchy,
+        log=log_path,
+        strategy=strategy,
+        timeout=timeout,
+        processes=config.processes,
+        placement=config.placement,
     ) as rt:
         for step in range(total):
+            if step == config.warmup:
+                traffic, workers_cpu = _traffic(rt), _workers_cpu(rt)
             states = synthetic_states(hierarchy, config.seed, step)
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             result = await rt.step(step * STEP_SECONDS, 0, states)
             elapsed = time.perf_counter() - start
             if step >= config.warmup:
+                own_cpu += time.process_time() - cpu
                 times.append(elapsed * 1e3)
                 oracle.append(_time_oracle(hierarchy, states, strategy))
                 decision.append(_time_decision(hierarchy, result.aggregates, strategy))
             if progress is not None:
                 progress(step + 1, total)
         sent = rt.messages_sent
-    return times, oracle, decision, sent
+        now = _workers_cpu(rt)
+        workers = [after - before for before, after in zip(workers_cpu, now, strict=True)]
+        cost = _Cost(
+            tuple(1e3 * used / config.steps for used in (own_cpu, *workers)),
+            (_traffic(rt) - traffic) / config.steps,
+        )
+    return times, oracle, decision, sent, cost
+
+
+def _traffic(runtime: Any) -> int:
+    """Bytes a multi-process runtime has moved so far (0 in one process)."""
+    traffic = getattr(runtime, "traffic", None)
+    return sum(traffic()) if traffic is not None else 0
+
+
+def _workers_cpu(runtime: Any) -> tuple[float, ...]:
+    """CPU seconds each worker process has used so far (none in one process)."""
+    used = getattr(runtime, "worker_cpu_seconds", None)
+    return used() if used is not None else ()
 
 
 def _time_oracle(hierarchy: Hierarchy, states: dict[str, State], strategy: Strategy) -> float:

@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import orjson
 
 from massca import __version__
+from massca.compat.placement import PLACEMENTS
 from massca.errors import ConfigurationError, LogFormatError, MasscaError
 from massca.interrupts import EXIT_INTERRUPTED, stop_requests
 from massca.log import Event, LogHeader, ReplayReport
@@ -117,6 +118,8 @@ _RUN_KEYS = (
     "storage_hours",
     "soc0",
     "horizon",
+    "processes",
+    "placement",
 )
 
 
@@ -178,6 +181,17 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
         help="intervals cohda plans over, with the profiles as forecasts (1)",
     )
     parser.add_argument(
+        "--processes",
+        type=int,
+        metavar="N",
+        help="spread the agents over N worker processes, whole cells each (1: none)",
+    )
+    parser.add_argument(
+        "--placement",
+        choices=PLACEMENTS,
+        help="which worker process holds which cells (blocks)",
+    )
+    parser.add_argument(
         "--overwrite",
         action="store_true",
         help="replace the run in a non-empty --out folder (else it is refused)",
@@ -233,6 +247,11 @@ def _scenario_config(args: argparse.Namespace, **fixed: Any) -> Any:
     return config
 
 
+def _spread(processes: int, placement: str) -> str:
+    """How the agents are spread, for the first line of a run: nothing for one process."""
+    return f" over {processes} worker processes ({placement})" if processes > 1 else ""
+
+
 def _run(args: argparse.Namespace) -> int:
     from datetime import datetime
 
@@ -244,7 +263,8 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"massca run: {config.cells} cells x depth {config.depth}, from {config.start} "
             f"for {config.seconds / 86400:g} day(s) at {config.step} s steps, strategy "
-            f"{config.strategy}/{config.within}, runtime {config.runtime} -> {out}",
+            f"{config.strategy}/{config.within}, runtime {config.runtime}"
+            f"{_spread(config.processes, config.placement)} -> {out}",
             flush=True,
         )
     try:
@@ -476,6 +496,14 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument("--steps", type=int, default=50, help="measured steps (default 50)")
     bench.add_argument("--warmup", type=int, default=3, help="unmeasured first steps (3)")
     bench.add_argument("--runtime", choices=("native", "mango"), default="native")
+    bench.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="spread the agents over N worker processes, whole cells each (1: none)",
+    )
+    bench.add_argument("--placement", choices=PLACEMENTS, default="blocks")
     bench.add_argument("--strategy", choices=BETWEEN_CELLS, default="cellular")
     bench.add_argument("--within", choices=WITHIN_CELL, default="proportional")
     bench.add_argument("--seed", type=int, default=1, help="seed of the synthetic states")
@@ -504,6 +532,8 @@ def _bench(args: argparse.Namespace) -> int:
         strategy=args.strategy,
         within=args.within,
         storage=args.storage,
+        processes=args.processes,
+        placement=args.placement,
     )
     result = run_bench(config, progress=_progress_bar("bench") if sys.stderr.isatty() else None)
     if args.json:
@@ -513,7 +543,8 @@ def _bench(args: argparse.Namespace) -> int:
     print(
         f"massca bench: {result.cells} cells x depth {result.depth}, {result.agents} agents "
         f"({result.units} units, {result.storage} batteries per cell), runtime "
-        f"{result.runtime}, strategy {result.strategy}, "
+        f"{result.runtime}{_spread(result.processes, args.placement)}, strategy "
+        f"{result.strategy}, "
         f"log {log if result.log else 'off'}"
     )
     print(
@@ -529,6 +560,15 @@ def _bench(args: argparse.Namespace) -> int:
         "coordinator)"
     )
     print(f"  messages    {result.messages_per_step:.0f} per step")
+    cpu = ", ".join(f"{ms:.1f}" for ms in result.cpu_ms_per_step)
+    if result.processes > 1:
+        print(
+            f"  processes   {result.processes} workers ({args.placement}); CPU per step "
+            f"[ms]: coordinator, workers: {cpu}; {result.bytes_per_step / 1e3:.1f} KB "
+            "moved per step"
+        )
+    else:
+        print(f"  CPU         {cpu} ms per step")
     print(
         f"  memory      peak RSS {result.peak_rss_mb:.0f} MB, "
         f"{result.memory_per_agent_kb:.2f} KB per agent beyond the baseline"

@@ -28,7 +28,8 @@ START = "give a date like '2016-06-01 00:00'"
 QUARTER = "must fall on a quarter hour (the profiles' 15-minute slots), e.g. '2016-06-01 00:00'"
 VALID_KEYS = (
     "valid: cells, days, depth, der_scale, flexibility, grid_limit, horizon, interface_scale, log, "
-    "runtime, seed, soc0, start, step, storage_hours, strategy, until, within"
+    "placement, processes, runtime, seed, soc0, start, step, storage_hours, strategy, until, "
+    "within"
 )
 
 

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, ClassVar
 
+import orjson
+
 from massca.actors.negotiation_messages import DECODERS as NEGOTIATION_DECODERS
 from massca.actors.negotiation_messages import ENCODERS as NEGOTIATION_ENCODERS
 from massca.actors.negotiation_messages import NegotiationMessage
@@ -61,6 +63,7 @@ __all__ = [
     "CellOrders",
     "Confirm",
     "Done",
+    "Encoded",
     "Message",
     "ProtocolCodec",
     "Redispatch",
@@ -159,6 +162,15 @@ class Report:
     plan: Plan
     balances: Mapping[str, Balance]
     balances_after: Mapping[str, Balance]
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A message as `ProtocolCodec` encodes it, not decoded: what a runtime only logs or
+    passes on (between processes) stays bytes. ``kind`` and ``body`` as in the log."""
+
+    kind: str
+    body: bytes
 
 
 Message = (
@@ -331,6 +343,8 @@ class ProtocolCodec:
     def encode(self, message: Any) -> tuple[str, bytes]:
         """The kind and the body's JSON encoding; `TypeError` for a non-message."""
         kind = type(message)
+        if kind is Encoded:  # logged as it came from another process
+            return message.kind, message.body
         if kind is Update:
             if message.states is self._step_states and message.forecasts is self._forecasts:
                 return "update", self._step_body  # the step's own: encoded just before
@@ -376,6 +390,17 @@ class ProtocolCodec:
         except (TypeError, ValueError, AttributeError, MasscaError) as error:
             raise LogFormatError(f"malformed {kind} body {body!r}: {error}") from error
         return decoded
+
+    def decoded(self, message: Any) -> Any:
+        """``message`` itself, or the message an `Encoded` one is; `LogFormatError` if
+        its bytes are no message."""
+        if type(message) is not Encoded:
+            return message
+        try:
+            body = orjson.loads(message.body)
+        except orjson.JSONDecodeError as error:
+            raise LogFormatError(f"malformed {message.kind} body: {error}") from None
+        return self.decode(message.kind, body)
 
     def _states_bytes(
         self, states: Mapping[str, State], forecasts: Mapping[str, tuple[State, ...]]

@@ -115,14 +115,7 @@ class Runtime(ABC):
         )
         self._log: EventLog | None = None
         if log is not None:
-            settings = {
-                **config_to_json(config),
-                "runtime": self.name,
-                "strategy": strategy.describe(),
-                "aggregation": aggregation.name,
-            }
-            header = LogHeader(__version__, hierarchy, settings)
-            self._log = EventLog(log, header, ProtocolCodec())
+            self._log = EventLog(log, self.header(), ProtocolCodec())
         coordinator = self.agents[hierarchy.root]
         assert isinstance(coordinator, CoordinatorAgent)
         self._coordinator: CoordinatorAgent = coordinator
@@ -138,6 +131,18 @@ class Runtime(ABC):
         self._failure: MasscaError | None = None
         self.steps = 0
         self._ready()
+
+    def header(self) -> LogHeader:
+        """What a log of this MAS starts with: the hierarchy, the step configuration,
+        the runtime, the strategy's description and the aggregation's name (enough to
+        build its agents again: `massca.actors.agents_for`)."""
+        settings = {
+            **config_to_json(self.config),
+            "runtime": self.name,
+            "strategy": self.strategy.describe(),
+            "aggregation": self.aggregation.name,
+        }
+        return LogHeader(__version__, self.hierarchy, settings)
 
     @property
     def messages_sent(self) -> int:
@@ -265,17 +270,22 @@ class Runtime(ABC):
     def _result(self) -> StepResult:
         coordinator = self._coordinator
         assert coordinator.dispatch is not None
-        # Every unit and parent has reported once the coordinator has: no None left.
-        targets = {unit.id: unit.target for unit in self._units}
-        aggregates = {parent.id: parent.aggregate for parent in self._parents}
+        aggregates, targets = self._outcomes()
         return StepResult(
-            aggregates=MappingProxyType(aggregates),  # type: ignore[arg-type]
+            aggregates=MappingProxyType(aggregates),
             balances=MappingProxyType(dict(coordinator.balances)),
             plan=coordinator.dispatch.plan,
             cells=MappingProxyType(dict(coordinator.results)),
-            targets=MappingProxyType(targets),  # type: ignore[arg-type]
+            targets=MappingProxyType(targets),
             negotiation=coordinator.dispatch.negotiation,
         )
+
+    def _outcomes(self) -> tuple[dict[str, State], dict[str, State]]:
+        """Every parent's aggregate and every unit's target, in the agents' order."""
+        # Every unit and parent has reported once the coordinator has: no None left.
+        aggregates = {parent.id: parent.aggregate for parent in self._parents}
+        targets = {unit.id: unit.target for unit in self._units}
+        return aggregates, targets  # type: ignore[return-value]
 
 
 class NativeRuntime(Runtime):

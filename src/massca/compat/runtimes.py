@@ -1,8 +1,9 @@
-"""Choosing an agent runtime by name: ``native`` (the asyncio actor core) or ``mango``.
+"""Choosing an agent runtime by name: ``native`` (the asyncio actor core) or ``mango``,
+in one process or, with ``processes`` > 1, spread over worker processes.
 
 Belongs here: `open_runtime`, `RUNTIMES` and `loop_for`, used wherever a user picks a
-runtime (`massca bench`, the mosaik shell, scripts). Both runtimes take the same
-arguments and produce the same results and log events.
+runtime (`massca bench`, the mosaik shell, scripts). Every runtime takes the same
+arguments and produces the same results and log events.
 """
 
 from __future__ import annotations
@@ -35,18 +36,37 @@ def open_runtime(
     timeout: float = DEFAULT_TIMEOUT,
     strategy: Strategy = Strategy(),
     aggregation: Aggregation = MODEL_AGGREGATION,
+    processes: int = 1,
+    placement: str = "blocks",
 ) -> Runtime:
     """A runtime of kind ``runtime``; start it with ``async with`` before stepping.
-    ``strategy`` and ``aggregation`` as for `massca.actors.Runtime`."""
+    ``strategy`` and ``aggregation`` as for `massca.actors.Runtime`.
+
+    ``processes`` > 1: the agents spread over that many worker processes, cells placed
+    by ``placement`` (`massca.compat.mango.ProcessRuntime`; the processes talk through
+    mango's containers, whichever ``runtime`` is named)."""
     kind: type[Runtime]
+    if runtime not in RUNTIMES:
+        raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+    if processes != 1:
+        from massca.compat.mango import ProcessRuntime  # imports mango only when chosen
+
+        return ProcessRuntime(
+            hierarchy,
+            config,
+            log=log,
+            timeout=timeout,
+            strategy=strategy,
+            aggregation=aggregation,
+            processes=processes,
+            placement=placement,
+        )
     if runtime == "native":
         kind = NativeRuntime
     elif runtime == "mango":
         from massca.compat.mango import MangoRuntime  # imports mango only when chosen
 
         kind = MangoRuntime
-    else:
-        raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
     return kind(
         hierarchy, config, log=log, timeout=timeout, strategy=strategy, aggregation=aggregation
     )

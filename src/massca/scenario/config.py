@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from massca.compat.placement import PLACEMENTS
 from massca.compat.runtimes import RUNTIMES
 from massca.model import (
     BETWEEN_CELLS,
@@ -52,6 +53,9 @@ class ScenarioConfig:
     of its profile as its forecast (perfect foresight), and the cells plan again every
     step (a rolling horizon).
 
+    ``processes``: worker processes the agents spread over, whole cells each, placed by
+    ``placement`` (1: all agents in the MAS's process; see `massca.compat.mango`).
+
     ``strategy`` / ``within``: the between-cells and within-cell strategies
     (`massca.model.strategy`). ``interface_scale``: each cell's import/export limit is
     the rating of the transformers that tie it to the 110 kV bus (50 MW) times this.
@@ -75,6 +79,8 @@ class ScenarioConfig:
     storage_hours: float = 2.0
     soc0: float = 0.5
     horizon: int = 1
+    processes: int = 1
+    placement: str = "blocks"
     log: bool = True
 
     def __post_init__(self) -> None:
@@ -127,6 +133,15 @@ class ScenarioConfig:
             )
         if self.runtime not in RUNTIMES:
             problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
+        if not 1 <= self.processes <= max(self.cells, 1):
+            problems.append(
+                f"processes = {self.processes!r}: from 1 to the {self.cells} cell(s) (each "
+                "worker process holds whole cells)"
+            )
+        if self.placement not in PLACEMENTS:
+            problems.append(
+                f"placement = {self.placement!r}: choose one of {', '.join(PLACEMENTS)}"
+            )
         if not 0 <= self.flexibility < 1:
             problems.append(f"flexibility = {self.flexibility!r}: a load's share, 0 <= x < 1")
         if not (math.isfinite(self.der_scale) and self.der_scale >= 0):

@@ -145,6 +145,8 @@ def build_world(
             "MAS",
             step_size=config.step,
             runtime=config.runtime,
+            processes=config.processes,
+            placement=config.placement,
             log=None if log_path is None else str(log_path),
             performance=True,
             convergence_max_steps=5,

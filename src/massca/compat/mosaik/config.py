@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from massca.actors import DEFAULT_TIMEOUT
+from massca.compat.placement import PLACEMENTS
 from massca.compat.runtimes import RUNTIMES
 from massca.model import (
     BETWEEN_CELLS,
@@ -54,6 +55,9 @@ KEYS = {
     "state_dict": "the prototype's state template, passed to the hooks as given",
     **dict.fromkeys(HOOKS, "a user hook (see the README)"),
     "runtime": "'native' (default) or 'mango'",
+    "processes": "worker processes the agents spread over, whole cells each (default 1: "
+    "all in this process)",
+    "placement": "which worker holds which cells: 'blocks' (default) or 'round-robin'",
     "log": "path of the event log, or None/False to switch it off (default: off)",
     "timeout": (
         f"seconds reading one step's inputs, the agents' step and writing the outputs may "
@@ -86,6 +90,8 @@ class MasConfig:
     state_dict: Any = None
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     runtime: str = "native"
+    processes: int = 1
+    placement: str = "blocks"
     log: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     step: StepConfig = field(default_factory=StepConfig)
@@ -139,6 +145,11 @@ class MasConfig:
         if runtime not in RUNTIMES:
             problems.append(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
         config["runtime"] = runtime
+        _int(values, "processes", 1, problems, config)
+        placement = values.get("placement", "blocks")
+        if placement not in PLACEMENTS:
+            problems.append(f"placement = {placement!r}: choose one of {', '.join(PLACEMENTS)}")
+        config["placement"] = placement
         log = values.get("log")
         if log not in (None, False):
             if not isinstance(log, str | os.PathLike):

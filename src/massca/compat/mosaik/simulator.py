@@ -318,6 +318,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 state_dict=self.config.state_dict,
             ),
             aggregation=aggregation_for(hooks.get("aggregation_method"), self.config.state_dict),
+            processes=self.config.processes,
+            placement=self.config.placement,
         )
         self.host = hosting_for(runtime)
         yield self.host.start()
