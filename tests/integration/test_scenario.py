@@ -287,3 +287,25 @@ def test_cohda_plans_over_a_horizon_with_the_profiles_as_forecasts(tmp_path) -> 
     forecasts = starts[0].body["forecasts"]
     assert forecasts  # every unit but the batteries gets two later intervals
     assert all(len(f) == 2 for f in forecasts.values())
+
+
+def test_a_run_over_worker_processes_gives_the_same_results_and_replays(tmp_path) -> None:
+    outs = {n: tmp_path / f"run-{n}" for n in (1, 2)}
+    for processes, out in outs.items():
+        arguments = ["run", "--processes", str(processes), "--placement", "round-robin"]
+        code = main([*arguments, "--until", "3600", "--out", str(out), "--quiet", "--no-plots"])
+        assert code == 0
+    timing = {"mas_step_ms"}  # measured, not simulated
+
+    def simulated(out: Path) -> list[dict[str, str]]:
+        return [
+            {k: v for k, v in row.items() if not any(t in k for t in timing)}
+            for row in rows_of(out / "results.csv")
+        ]
+
+    assert simulated(outs[2]) == simulated(outs[1])
+    assert json.loads((outs[2] / "config.json").read_text())["processes"] == 2
+    header, report = replay_file(outs[2] / "events.zst")
+    assert report.ok
+    assert report.steps == 4
+    assert header.config["runtime"] == "processes"

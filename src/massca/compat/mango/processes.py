@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 from collections import deque
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,7 +109,11 @@ class _Gateway(mango.Agent):  # type: ignore[misc]
 class ProcessRuntime(Runtime):
     """The agents over ``processes`` worker processes that it starts itself, cells placed
     by ``placement`` (`massca.compat.placement`); the coordinator's container
-    listens at ``host``. Use ``async with ProcessRuntime(...) as runtime``.
+    listens at ``host`` (on a port the system picks), each worker at its own address on
+    the route to it. ``launch``: per worker, a command prefix to start it with (e.g.
+    ``["ip", "netns", "exec", "host1"]`` to put it in a network namespace); the worker's
+    command (``python -m massca.compat.mango.worker ...``) follows it. Use ``async with
+    ProcessRuntime(...) as runtime``.
 
     Only strategies and aggregations a log can name are possible (the built-in ones):
     the workers build their agents from the same description replay uses. See the module
@@ -129,6 +134,7 @@ class ProcessRuntime(Runtime):
         processes: int = 2,
         placement: str = "blocks",
         host: str = LOOPBACK,
+        launch: Sequence[Sequence[str]] | None = None,
     ) -> None:
         held = place(hierarchy, processes, placement)
         _check_describable(strategy, aggregation)
@@ -141,7 +147,13 @@ class ProcessRuntime(Runtime):
             strategy=strategy,
             aggregation=aggregation,
         )
+        if launch is not None and len(launch) != processes:
+            raise ConfigurationError(
+                f"launch: {len(launch)} command prefix(es) for {processes} worker processes: "
+                "give one per worker"
+            )
         self.processes, self.placement, self.host = processes, placement, host
+        self._launch = [list(prefix) for prefix in launch] if launch else [[]] * processes
         self._held = held
         self._owner = {agent: w for w, agents in enumerate(held) for agent in agents}
 
@@ -163,6 +175,14 @@ class ProcessRuntime(Runtime):
     def pids(self) -> tuple[int, ...]:
         """The worker processes' ids (for monitoring; the runtime ends them itself)."""
         return tuple(w.process.pid for w in self._workers if w.process is not None)
+
+    @property
+    def worker_addresses(self) -> tuple[tuple[str, int] | None, ...]:
+        """Where each worker's container listens (None until it said hello)."""
+        return tuple(
+            None if w.address is None else tuple(w.address.protocol_addr)  # type: ignore[misc]
+            for w in self._workers
+        )
 
     def traffic(self) -> tuple[int, int]:
         """Bytes this process has sent to and received from the workers so far (all the
@@ -219,14 +239,13 @@ class ProcessRuntime(Runtime):
     def _spawn(self, worker: _Worker) -> None:
         host, port = self._container.addr
         command = [
+            *self._launch[self._by_name[worker.name]],
             sys.executable,
             "-m",
             "massca.compat.mango.worker",
             f"{host}:{port}",
             "--name",
             worker.name,
-            "--host",
-            self.host,
             "--parent",
             str(os.getpid()),
         ]

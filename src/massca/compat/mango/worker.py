@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import socket
 import sys
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -220,13 +221,29 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("coordinator", metavar="HOST:PORT", help="the coordinator's container")
     parser.add_argument("--name", required=True, help="this worker's name (its mango agent id)")
-    parser.add_argument("--host", default="127.0.0.1", help="where this worker listens")
+    parser.add_argument(
+        "--host",
+        help="the address this worker listens at (default: its own address on the route to "
+        "the coordinator)",
+    )
     parser.add_argument("--parent", type=int, help="end when this process ends")
     args = parser.parse_args(argv)
     host, sep, port = args.coordinator.rpartition(":")
     if not sep or not port.isdigit():
         parser.error(f"coordinator {args.coordinator!r}: give HOST:PORT")
-    asyncio.run(serve((host, int(port)), args.name, args.host, args.parent))
+    coordinator = (host.strip("[]"), int(port))
+    own = args.host or address_towards(coordinator)
+    asyncio.run(serve(coordinator, args.name, own, args.parent))
+
+
+def address_towards(peer: tuple[str, int]) -> str:
+    """This machine's address on the route to ``peer`` (the source address the kernel
+    picks for it; nothing is sent): reachable by the peer, on loopback, in a network
+    namespace or across machines alike."""
+    family = socket.AF_INET6 if ":" in peer[0] else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as probe:
+        probe.connect(peer)
+        return str(probe.getsockname()[0])
 
 
 if __name__ == "__main__":
