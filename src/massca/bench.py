@@ -31,6 +31,7 @@ from typing import Any
 from massca.actors import DEFAULT_TIMEOUT
 from massca.actors.gcpause import gc_paused
 from massca.compat.runtimes import RUNTIMES, loop_for, open_runtime
+from massca.compat.spread import broker_address
 from massca.memory import check_fits
 from massca.model import (
     BETWEEN_CELLS,
@@ -73,6 +74,8 @@ class BenchConfig:
     storage: int = 0
     processes: int = 1
     placement: str = "blocks"
+    transport: str = "tcp"
+    broker: str = "auto"
 
     def __post_init__(self) -> None:
         problems = []
@@ -87,6 +90,8 @@ class BenchConfig:
             problems.append(f"steps = {self.steps}: need at least 1")
         if self.warmup < 0:
             problems.append(f"warmup = {self.warmup}: must be >= 0")
+        if self.transport == "mqtt" and self.processes == 1:
+            problems.append("transport = 'mqtt' needs worker processes: give processes >= 2")
         if self.runtime not in RUNTIMES:
             problems.append(f"runtime = {self.runtime!r}: choose one of {', '.join(RUNTIMES)}")
         if self.log_path is not None and not self.log:
@@ -235,6 +240,8 @@ async def _measure(
         timeout=timeout,
         processes=config.processes,
         placement=config.placement,
+        transport=config.transport,
+        broker=broker_address(config.broker),
     ) as rt:
         for step in range(total):
             if step == config.warmup:

@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 import orjson
 
 from massca import __version__
-from massca.compat.placement import PLACEMENTS
+from massca.compat.spread import PLACEMENTS, TRANSPORTS
 from massca.errors import ConfigurationError, LogFormatError, MasscaError
 from massca.interrupts import EXIT_INTERRUPTED, stop_requests
 from massca.log import Event, LogHeader, ReplayReport
@@ -120,6 +120,8 @@ _RUN_KEYS = (
     "horizon",
     "processes",
     "placement",
+    "transport",
+    "broker",
 )
 
 
@@ -191,6 +193,12 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
         choices=PLACEMENTS,
         help="which worker process holds which cells (blocks)",
     )
+    parser.add_argument("--transport", choices=TRANSPORTS, help="how worker processes talk (tcp)")
+    parser.add_argument(
+        "--broker",
+        metavar="HOST:PORT",
+        help="the MQTT broker for --transport mqtt; auto: massca starts one (auto)",
+    )
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -247,9 +255,11 @@ def _scenario_config(args: argparse.Namespace, **fixed: Any) -> Any:
     return config
 
 
-def _spread(processes: int, placement: str) -> str:
+def _spread(processes: int, placement: str, transport: str) -> str:
     """How the agents are spread, for the first line of a run: nothing for one process."""
-    return f" over {processes} worker processes ({placement})" if processes > 1 else ""
+    if processes == 1:
+        return ""
+    return f" over {processes} worker processes ({placement}, {transport})"
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -264,7 +274,7 @@ def _run(args: argparse.Namespace) -> int:
             f"massca run: {config.cells} cells x depth {config.depth}, from {config.start} "
             f"for {config.seconds / 86400:g} day(s) at {config.step} s steps, strategy "
             f"{config.strategy}/{config.within}, runtime {config.runtime}"
-            f"{_spread(config.processes, config.placement)} -> {out}",
+            f"{_spread(config.processes, config.placement, config.transport)} -> {out}",
             flush=True,
         )
     try:
@@ -504,6 +514,8 @@ def _add_bench(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="spread the agents over N worker processes, whole cells each (1: none)",
     )
     bench.add_argument("--placement", choices=PLACEMENTS, default="blocks")
+    bench.add_argument("--transport", choices=TRANSPORTS, default="tcp")
+    bench.add_argument("--broker", default="auto", metavar="HOST:PORT")
     bench.add_argument("--strategy", choices=BETWEEN_CELLS, default="cellular")
     bench.add_argument("--within", choices=WITHIN_CELL, default="proportional")
     bench.add_argument("--seed", type=int, default=1, help="seed of the synthetic states")
@@ -534,6 +546,8 @@ def _bench(args: argparse.Namespace) -> int:
         storage=args.storage,
         processes=args.processes,
         placement=args.placement,
+        transport=args.transport,
+        broker=args.broker,
     )
     result = run_bench(config, progress=_progress_bar("bench") if sys.stderr.isatty() else None)
     if args.json:
@@ -543,7 +557,7 @@ def _bench(args: argparse.Namespace) -> int:
     print(
         f"massca bench: {result.cells} cells x depth {result.depth}, {result.agents} agents "
         f"({result.units} units, {result.storage} batteries per cell), runtime "
-        f"{result.runtime}{_spread(result.processes, args.placement)}, strategy "
+        f"{result.runtime}{_spread(result.processes, args.placement, args.transport)}, strategy "
         f"{result.strategy}, "
         f"log {log if result.log else 'off'}"
     )
@@ -563,9 +577,8 @@ def _bench(args: argparse.Namespace) -> int:
     cpu = ", ".join(f"{ms:.1f}" for ms in result.cpu_ms_per_step)
     if result.processes > 1:
         print(
-            f"  processes   {result.processes} workers ({args.placement}); CPU per step "
-            f"[ms]: coordinator, workers: {cpu}; {result.bytes_per_step / 1e3:.1f} KB "
-            "moved per step"
+            f"  processes   CPU per step [ms]: coordinator, workers: {cpu}; "
+            f"{result.bytes_per_step / 1e3:.1f} KB moved per step"
         )
     else:
         print(f"  CPU         {cpu} ms per step")

@@ -5,14 +5,18 @@ workaround can go)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 
 import mango
 import pytest
 import uvloop
+from mango.container.mqtt import MQTTContainer
 from mango.container.tcp import TCPContainer
 from mango.util.clock import AsyncioClock
 
-from massca.compat.mango.containers import open_container
+from massca.compat.mango.broker import Broker, mosquitto_path
+from massca.compat.mango.containers import open_container, open_mqtt_container
 from massca.compat.mango.wire import Ready, WireCodec
 
 
@@ -90,3 +94,84 @@ def test_messages_to_one_peer_arrive_in_the_order_sent() -> None:
         return [int(m.worker) for m in inbox.got]
 
     assert asyncio.run(scenario()) == list(range(300))
+
+
+needs_mosquitto = pytest.mark.skipif(
+    mosquitto_path() is None, reason="mosquitto is not installed (Debian package mosquitto)"
+)
+
+
+@contextlib.contextmanager
+def broker(port: int = 0):
+    running = Broker(port=port)
+    running.start()
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def mangos_mqtt(address, topic: str) -> MQTTContainer:
+    return MQTTContainer(
+        client_id=topic, broker_addr=address, clock=AsyncioClock(), codec=WireCodec(),
+        inbox_topic=topic,
+    )  # fmt: skip
+
+
+@needs_mosquitto
+def test_mqtt_sends_go_without_nagle_and_say_they_were_taken() -> None:
+    async def scenario(make) -> tuple[int, list[bool]]:
+        with broker() as running:
+            receiver = open_mqtt_container(running.address, "t/receiver")
+            sender = make(running.address, "t/sender")
+            inbox = Inbox()
+            receiver.register(inbox, suggested_aid="inbox")
+            async with mango.activate(receiver, sender):
+                nodelay = sender.mqtt_client.socket().getsockopt(
+                    socket.IPPROTO_TCP, socket.TCP_NODELAY
+                )
+                address = mango.AgentAddress("t/receiver", "inbox")
+                sent = [
+                    await sender.send_message(Ready(str(i)), address, sender_id="s")
+                    for i in range(20)
+                ]
+                while len(inbox.got) < 20:
+                    await asyncio.sleep(0.01)
+        return nodelay, sent
+
+    nodelay, sent = asyncio.run(scenario(open_mqtt_container))
+    assert nodelay != 0
+    assert all(sent)
+    nodelay, sent = asyncio.run(scenario(mangos_mqtt))  # mango's: Nagle on, sends "failed"
+    assert nodelay == 0
+    assert not all(sent)
+
+
+@needs_mosquitto
+def test_mqtt_subscriptions_are_renewed_after_the_broker_comes_back() -> None:
+    async def scenario(make, patience: float) -> list:
+        with broker() as first:
+            port = first.port
+            container = make(first.address, "t/agent")
+            inbox = Inbox()
+            container.register(inbox, suggested_aid="inbox")
+            publisher = open_mqtt_container(first.address, "t/publisher")
+            async with mango.activate(container):
+                await container.subscribe_for_agent(aid="inbox", topic="t/news")
+                first.stop()  # the broker goes away and comes back on the same port
+                with broker(port):
+                    await publisher.start()
+                    try:
+                        loop = asyncio.get_running_loop()
+                        deadline = loop.time() + patience
+                        while not inbox.got and loop.time() < deadline:
+                            await publisher.send_message(
+                                Ready("news"), mango.AgentAddress("t/news", ""), sender_id="p"
+                            )
+                            await asyncio.sleep(0.2)
+                    finally:
+                        await publisher.shutdown()
+        return inbox.got
+
+    assert asyncio.run(scenario(open_mqtt_container, 15)) != []
+    assert asyncio.run(scenario(mangos_mqtt, 5)) == []  # mango's renews only its inbox

@@ -27,9 +27,9 @@ STEP_900 = "must be a multiple of 900 s (the profiles' 15 min)"
 START = "give a date like '2016-06-01 00:00'"
 QUARTER = "must fall on a quarter hour (the profiles' 15-minute slots), e.g. '2016-06-01 00:00'"
 VALID_KEYS = (
-    "valid: cells, days, depth, der_scale, flexibility, grid_limit, horizon, interface_scale, log, "
-    "placement, processes, runtime, seed, soc0, start, step, storage_hours, strategy, until, "
-    "within"
+    "valid: broker, cells, days, depth, der_scale, flexibility, grid_limit, horizon, "
+    "interface_scale, log, placement, processes, runtime, seed, soc0, start, step, "
+    "storage_hours, strategy, transport, until, within"
 )
 
 

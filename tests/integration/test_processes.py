@@ -4,14 +4,17 @@ one process, failures named, no process left behind."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
 from massca.actors import replay_file
 from massca.compat.mango import ProcessRuntime
+from massca.compat.mango.broker import mosquitto_path
 from massca.compat.runtimes import open_runtime
 from massca.errors import StepTimeoutError
 from massca.log import read_log
@@ -39,26 +42,66 @@ def alive(pid: int) -> bool:
         return False
 
 
+def children() -> set[int]:
+    """This process's child processes (zombies included: they are not yet reaped)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.add(int(stat.parent.name))
+    return found
+
+
+needs_mosquitto = pytest.mark.skipif(
+    mosquitto_path() is None, reason="mosquitto is not installed (Debian package mosquitto)"
+)
+
+
 @pytest.mark.parametrize(
-    ("strategy", "processes", "placement"),
+    ("strategy", "processes", "placement", "transport"),
     [
-        (Strategy.of("cellular", "proportional"), 2, "blocks"),
-        (Strategy.of("global", "merit"), 3, "round-robin"),
-        (Strategy.of("optimal", "proportional"), 2, "round-robin"),
-        (Strategy(CohdaStrategy(levels=4, topology="ring", seed=2)), 3, "blocks"),
-        (Strategy.of("cellular", "cohda"), 2, "blocks"),
+        (Strategy.of("cellular", "proportional"), 2, "blocks", "tcp"),
+        (Strategy.of("global", "merit"), 3, "round-robin", "tcp"),
+        (Strategy.of("optimal", "proportional"), 2, "round-robin", "tcp"),
+        (Strategy(CohdaStrategy(levels=4, topology="ring", seed=2)), 3, "blocks", "tcp"),
+        (Strategy.of("cellular", "cohda"), 2, "blocks", "tcp"),
+        pytest.param(
+            Strategy.of("cellular", "proportional"), 2, "blocks", "mqtt", marks=needs_mosquitto
+        ),
+        pytest.param(
+            Strategy(CohdaStrategy(levels=4, topology="small-world", seed=2)),
+            3,
+            "blocks",
+            "mqtt",
+            marks=needs_mosquitto,
+        ),
     ],
-    ids=["cellular", "global-merit", "optimal", "cohda-between", "cohda-within"],
+    ids=[
+        "cellular",
+        "global-merit",
+        "optimal",
+        "cohda-between",
+        "cohda-within",
+        "cellular-mqtt",
+        "cohda-between-mqtt",
+    ],
 )
 def test_steps_over_processes_match_the_oracle_and_replay(
-    strategy, processes, placement, tmp_path
+    strategy, processes, placement, transport, tmp_path
 ) -> None:
     hierarchy = cells_hierarchy(cells=4, depth=2, loads=4, generators=3)
     log = tmp_path / "run.jsonl"
+    before = children()
 
     async def scenario() -> tuple[int, ...]:
         async with ProcessRuntime(
-            hierarchy, CONFIG, log=log, strategy=strategy, processes=processes, placement=placement
+            hierarchy,
+            CONFIG,
+            log=log,
+            strategy=strategy,
+            processes=processes,
+            placement=placement,
+            transport=transport,
         ) as runtime:
             for step in range(3):
                 states = synthetic_states(hierarchy, seed=step, step=step)
@@ -73,6 +116,7 @@ def test_steps_over_processes_match_the_oracle_and_replay(
     pids = asyncio.run(scenario())
     assert len(pids) == processes
     assert not any(alive(pid) for pid in pids)  # closing ended and reaped every worker
+    assert children() == before  # and the broker, if it started one
     header, report = replay_file(log)
     assert report.ok, report.divergence.describe()
     assert (report.steps, report.iterations) == (3, 6)
@@ -100,14 +144,26 @@ def test_the_log_over_processes_holds_the_same_events_as_one_process(tmp_path) -
     assert events(logs["many"]) == events(logs["one"])
 
 
-@pytest.mark.parametrize("when", ["between steps", "mid-step"])
-def test_a_killed_worker_is_named_at_once_and_nothing_is_left_behind(when, tmp_path) -> None:
+@pytest.mark.parametrize(
+    ("when", "transport"),
+    [
+        ("between steps", "tcp"),
+        ("mid-step", "tcp"),
+        pytest.param("mid-step", "mqtt", marks=needs_mosquitto),
+    ],
+)
+def test_a_killed_worker_is_named_at_once_and_nothing_is_left_behind(
+    when, transport, tmp_path
+) -> None:
     hierarchy = cells_hierarchy(cells=4, depth=1, loads=3, generators=2)
     log = tmp_path / "run.jsonl"
     timeout = 20.0
+    before = children()
 
     async def scenario() -> tuple[StepTimeoutError, tuple[int, ...], float]:
-        async with ProcessRuntime(hierarchy, log=log, timeout=timeout, processes=2) as runtime:
+        async with ProcessRuntime(
+            hierarchy, log=log, timeout=timeout, processes=2, transport=transport
+        ) as runtime:
             await runtime.step(0, 0, synthetic_states(hierarchy, seed=1, step=0))
             victim = runtime.pids[1]
             started = time.monotonic()
@@ -128,6 +184,7 @@ def test_a_killed_worker_is_named_at_once_and_nothing_is_left_behind(when, tmp_p
     assert f"worker worker-1 (pid {pids[1]}) was killed by signal 9 (SIGKILL)" in str(error)
     assert "lost its cells 'cell-2', 'cell-3'" in str(error)
     assert not any(alive(pid) for pid in pids)
+    assert children() == before
     events = read_log(log).events
     assert any(e.time == 900 and e.kind == "step_start" for e in events)  # flushed
 
@@ -179,6 +236,9 @@ def test_a_worker_ends_when_its_parent_dies(tmp_path) -> None:
         ),
         ({"processes": 0}, "processes = 0: give a whole number >= 1"),
         ({"placement": "random"}, "placement = 'random': choose one of blocks, round-robin"),
+        ({"transport": "udp"}, "transport = 'udp': choose one of tcp, mqtt"),
+        ({"broker": ("127.0.0.1", 1883)}, "a broker was given, but the transport is not mqtt"),
+        ({"launch": [["nice"]]}, "launch: 1 command prefix(es) for 2 worker processes"),
         (
             {"strategy": Strategy.of(lambda views, config: None)},
             "agents in worker processes are built from the strategy's description",

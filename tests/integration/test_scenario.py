@@ -12,6 +12,7 @@ import pytest
 
 from massca.actors import replay_file
 from massca.cli import main
+from massca.compat.mango.broker import mosquitto_path
 from massca.log import open_log
 from massca.scenario import ScenarioConfig, run_scenario
 from massca.scenario.units import UnitSimulator
@@ -155,7 +156,7 @@ def test_an_unwritable_output_folder_and_bad_config_files_are_one_line(tmp_path,
     unknown.write_text("cels = 3\n")
     assert main(["run", "--config", str(unknown), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "unknown key(s) cels; valid: cells, days" in err
+    assert "unknown key(s) cels; valid: broker, cells, days" in err
 
 
 def test_an_interrupted_run_keeps_every_completed_step_and_says_where(
@@ -289,10 +290,26 @@ def test_cohda_plans_over_a_horizon_with_the_profiles_as_forecasts(tmp_path) -> 
     assert all(len(f) == 2 for f in forecasts.values())
 
 
-def test_a_run_over_worker_processes_gives_the_same_results_and_replays(tmp_path) -> None:
+@pytest.mark.parametrize(
+    "transport",
+    [
+        "tcp",
+        pytest.param(
+            "mqtt",
+            marks=pytest.mark.skipif(
+                mosquitto_path() is None, reason="mosquitto is not installed (Debian: mosquitto)"
+            ),
+        ),
+    ],
+)
+def test_a_run_over_worker_processes_gives_the_same_results_and_replays(
+    tmp_path, transport
+) -> None:
     outs = {n: tmp_path / f"run-{n}" for n in (1, 2)}
     for processes, out in outs.items():
         arguments = ["run", "--processes", str(processes), "--placement", "round-robin"]
+        if processes > 1:
+            arguments += ["--transport", transport]
         code = main([*arguments, "--until", "3600", "--out", str(out), "--quiet", "--no-plots"])
         assert code == 0
     timing = {"mas_step_ms"}  # measured, not simulated
@@ -304,7 +321,8 @@ def test_a_run_over_worker_processes_gives_the_same_results_and_replays(tmp_path
         ]
 
     assert simulated(outs[2]) == simulated(outs[1])
-    assert json.loads((outs[2] / "config.json").read_text())["processes"] == 2
+    config = json.loads((outs[2] / "config.json").read_text())
+    assert (config["processes"], config["transport"]) == (2, transport)
     header, report = replay_file(outs[2] / "events.zst")
     assert report.ok
     assert report.steps == 4

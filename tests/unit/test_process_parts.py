@@ -30,8 +30,8 @@ from massca.compat.mango.wire import (
     narrowed,
 )
 from massca.compat.mango.worker import CellHost
-from massca.compat.placement import place
 from massca.compat.runtimes import open_runtime
+from massca.compat.spread import place
 from massca.errors import LogFormatError
 from massca.model import Instruction, State, cells_hierarchy, reference_step
 from massca.workload import synthetic_states
@@ -90,7 +90,8 @@ def test_every_wire_message_survives_the_codec() -> None:
     )
     outcome = {unit: State.of((0.0, 2.0, 1.0)), "cell-0": State.of((0.0, 3.5, 0.1 + 0.2))}
     for content in (
-        Hello("worker-0", 42, "10.0.0.2", 5555),
+        Hello("worker-0", 42, ("10.0.0.2", 5555)),
+        Hello("worker-1", 43, "massca/1f2e/worker-1"),
         Assign({"format": "massca-log"}, ("cell-0", unit)),
         Ready("worker-0"),
         Batch(900, 2, entries, outcome),

@@ -38,13 +38,16 @@ def open_runtime(
     aggregation: Aggregation = MODEL_AGGREGATION,
     processes: int = 1,
     placement: str = "blocks",
+    transport: str = "tcp",
+    broker: tuple[str, int] | None = None,
 ) -> Runtime:
     """A runtime of kind ``runtime``; start it with ``async with`` before stepping.
     ``strategy`` and ``aggregation`` as for `massca.actors.Runtime`.
 
     ``processes`` > 1: the agents spread over that many worker processes, cells placed
-    by ``placement`` (`massca.compat.mango.ProcessRuntime`; the processes talk through
-    mango's containers, whichever ``runtime`` is named)."""
+    by ``placement``, talking over ``transport`` (``tcp``, or ``mqtt`` through
+    ``broker``: None starts one) (`massca.compat.mango.ProcessRuntime`; the processes
+    talk through mango's containers, whichever ``runtime`` is named)."""
     kind: type[Runtime]
     if runtime not in RUNTIMES:
         raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
@@ -60,6 +63,8 @@ def open_runtime(
             aggregation=aggregation,
             processes=processes,
             placement=placement,
+            transport=transport,
+            broker=broker,
         )
     if runtime == "native":
         kind = NativeRuntime

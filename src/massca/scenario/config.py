@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from massca.compat.placement import PLACEMENTS
 from massca.compat.runtimes import RUNTIMES
+from massca.compat.spread import PLACEMENTS, TRANSPORTS, broker_address
 from massca.model import (
     BETWEEN_CELLS,
     CIGRE_GENERATORS,
@@ -54,7 +54,9 @@ class ScenarioConfig:
     step (a rolling horizon).
 
     ``processes``: worker processes the agents spread over, whole cells each, placed by
-    ``placement`` (1: all agents in the MAS's process; see `massca.compat.mango`).
+    ``placement``, talking over ``transport`` (``tcp``, or ``mqtt`` through ``broker``:
+    ``auto`` starts a Mosquitto, else ``HOST:PORT``) (1: all agents in the MAS's
+    process; see `massca.compat.mango`).
 
     ``strategy`` / ``within``: the between-cells and within-cell strategies
     (`massca.model.strategy`). ``interface_scale``: each cell's import/export limit is
@@ -81,6 +83,8 @@ class ScenarioConfig:
     horizon: int = 1
     processes: int = 1
     placement: str = "blocks"
+    transport: str = "tcp"
+    broker: str = "auto"
     log: bool = True
 
     def __post_init__(self) -> None:
@@ -142,6 +146,19 @@ class ScenarioConfig:
             problems.append(
                 f"placement = {self.placement!r}: choose one of {', '.join(PLACEMENTS)}"
             )
+        if self.transport not in TRANSPORTS:
+            problems.append(
+                f"transport = {self.transport!r}: choose one of {', '.join(TRANSPORTS)}"
+            )
+        elif self.transport == "mqtt" and self.processes == 1:
+            problems.append(
+                "transport = 'mqtt' needs worker processes: give processes >= 2 (one process "
+                "talks to nobody)"
+            )
+        try:
+            broker_address(self.broker)
+        except ConfigurationError as error:
+            problems.append(str(error))
         if not 0 <= self.flexibility < 1:
             problems.append(f"flexibility = {self.flexibility!r}: a load's share, 0 <= x < 1")
         if not (math.isfinite(self.der_scale) and self.der_scale >= 0):

@@ -147,6 +147,8 @@ def build_world(
             runtime=config.runtime,
             processes=config.processes,
             placement=config.placement,
+            transport=config.transport,
+            broker=config.broker,
             log=None if log_path is None else str(log_path),
             performance=True,
             convergence_max_steps=5,

@@ -5,7 +5,7 @@ worker processes that hold whole cells, talking through mango's TCP containers
 Modules: `local` (one container), `processes` (the coordinator's side of many),
 `worker` (a worker process), `wire` (what crosses between processes, and its codec),
 `containers` (mango's TCP container with the defects of mango 2.4 that bite massca worked
-around). Which worker holds which cells: `massca.compat.placement`.
+around). Which worker holds which cells: `massca.compat.spread`.
 """
 
 from massca.compat.mango.local import LOOPBACK, MangoRuntime

@@ -1,8 +1,9 @@
-"""mango's TCP container as massca's processes use it, with mango 2.4's defects that
-bite them worked around (mango itself is not forked).
+"""mango's TCP and MQTT containers as massca's processes use them, with mango 2.4's
+defects that bite them worked around (mango itself is not forked).
 
-Belongs here: `WireContainer` and `open_container`. Not here: what the containers carry
-(`wire`) or who talks to whom (`processes`, `worker`).
+Belongs here: `WireContainer`, `WireMQTTContainer`, `open_container`,
+`open_mqtt_container` and `address_of`. Not here: what the containers carry (`wire`),
+who talks to whom (`processes`, `worker`), the broker (`broker`).
 
 The defects, each fixed by one override and pinned by a test that fails without it:
 
@@ -13,6 +14,17 @@ The defects, each fixed by one override and pinned by a test that fails without 
   so shutting down hangs while a peer lives. `WireContainer` closes the connections it
   accepted before it waits.
 
+MQTT (`WireMQTTContainer`):
+
+* paho never sets TCP_NODELAY, so Nagle's algorithm and the broker's delayed ACKs hold
+  small messages back (~50 ms a step instead of ~6). It is set on the client's socket
+  after every (re)connect (massca's broker sets it on its side).
+* ``send_message`` returns paho's ``is_published()``, False for most healthy QoS-0
+  sends that are merely still queued: the return value is whether paho took the
+  message.
+* after a reconnect mango renews only the inbox subscription: the others are renewed
+  too.
+
 One setting, not a defect: mango's pool may open up to 10 connections to one peer and
 hands them out in turn, so two messages sent in a row can overtake each other. massca's
 processes rely on order (a worker's batches are causally ordered), so a
@@ -22,16 +34,27 @@ processes rely on order (a worker's batches are causally ordered), so a
 from __future__ import annotations
 
 import asyncio
+import socket
 from typing import Any
 
+import mango
+import paho.mqtt.client as paho
 from mango.container.core import Container
+from mango.container.mqtt import MQTTContainer
 from mango.container.protocol import ContainerProtocol
 from mango.container.tcp import TCP_MAX_CONNECTIONS_PER_TARGET, TCPContainer
 from mango.util.clock import AsyncioClock
 
 from massca.compat.mango.wire import WireCodec
 
-__all__ = ["WireContainer", "open_container"]
+__all__ = [
+    "WireContainer",
+    "WireMQTTContainer",
+    "address_of",
+    "agent_address",
+    "open_container",
+    "open_mqtt_container",
+]
 
 
 class WireContainer(TCPContainer):  # type: ignore[misc]
@@ -85,3 +108,72 @@ def open_container(host: str, port: int = 0) -> WireContainer:
         clock=AsyncioClock(),
         **{TCP_MAX_CONNECTIONS_PER_TARGET: 1},
     )
+
+
+class WireMQTTContainer(MQTTContainer):  # type: ignore[misc]
+    """mango's MQTT container with TCP_NODELAY, a truthful send and subscriptions renewed
+    after a reconnect; see the module docstring."""
+
+    async def start(self) -> None:
+        """Connect and subscribe as mango does, then switch Nagle's algorithm off."""
+        await super().start()
+        _no_delay(self.mqtt_client)
+
+    def _set_mqtt_callbacks(self) -> None:
+        super()._set_mqtt_callbacks()
+        reconnected = self.mqtt_client.on_connect
+
+        def on_connect(client: Any, userdata: Any, flags: Any, code: Any, properties: Any) -> None:
+            reconnected(client, userdata, flags, code, properties)
+            if code == 0:
+                _no_delay(client)
+                for topic in self.additional_subscriptions:
+                    client.subscribe(topic, qos=2)
+
+        self.mqtt_client.on_connect = on_connect
+
+    async def shutdown(self) -> None:
+        """Disconnect as mango does, without paho's network thread logging an error for
+        the socket the disconnect just closed."""
+        if self.mqtt_client is not None:
+            self.mqtt_client.disable_logger()
+        await super().shutdown()
+
+    async def _send_external_message(
+        self, *, topic: str, message: Any, qos: int = 0, retain: bool = False
+    ) -> bool:
+        """Publish; True when paho took the message (queued or sent)."""
+        info = self.mqtt_client.publish(topic, self.codec.encode(message), qos, retain)
+        return bool(info.rc == paho.MQTT_ERR_SUCCESS)
+
+
+def _no_delay(client: Any) -> None:
+    connection = client.socket()
+    if connection is not None:
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def open_mqtt_container(broker: tuple[str, int], topic: str) -> WireMQTTContainer:
+    """A `WireMQTTContainer` with massca's codec whose inbox is ``topic`` (also its MQTT
+    client id) at ``broker``; start it with ``mango.activate``."""
+    return WireMQTTContainer(
+        client_id=topic.replace("/", "-"),
+        broker_addr=broker,
+        clock=AsyncioClock(),
+        codec=WireCodec(),
+        inbox_topic=topic,
+    )
+
+
+def address_of(container: Any) -> str | tuple[str, int]:
+    """Where others send to ``container``: its (host, port), or its MQTT inbox topic."""
+    if isinstance(container, MQTTContainer):
+        return str(container.inbox_topic)
+    host, port = container.addr
+    return str(host), int(port)
+
+
+def agent_address(where: str | tuple[str, int] | list[Any], aid: str) -> mango.AgentAddress:
+    """The mango address of agent ``aid`` in the container at ``where`` (see
+    `address_of`)."""
+    return mango.AgentAddress(where if isinstance(where, str) else tuple(where), aid)

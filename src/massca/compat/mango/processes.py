@@ -3,7 +3,7 @@ all talking through mango's TCP containers.
 
 Belongs here: `ProcessRuntime` (the coordinator's side: starting and watching the
 workers, routing, logging, results). Not here: the workers' side (`worker`), the wire
-format (`wire`), which worker holds which cells (`massca.compat.placement`).
+format (`wire`), which worker holds which cells (`massca.compat.spread`).
 
 How a step travels: the coordinator agent runs in this process. Whatever it sends to
 agents in a worker goes to that worker in one `Batch` per worker (a multicast cut down to
@@ -29,6 +29,7 @@ import os
 import signal
 import subprocess
 import sys
+import uuid
 from collections import deque
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
@@ -40,7 +41,8 @@ import mango
 from massca.actors import DEFAULT_TIMEOUT, MODEL_AGGREGATION, Aggregation, Runtime
 from massca.actors.deadline import SLACK
 from massca.actors.messages import ProtocolCodec, Report, StepStart
-from massca.compat.mango.containers import open_container
+from massca.compat.mango.broker import Broker
+from massca.compat.mango.containers import agent_address, open_container, open_mqtt_container
 from massca.compat.mango.local import LOOPBACK
 from massca.compat.mango.wire import (
     COORDINATOR_AID,
@@ -54,7 +56,7 @@ from massca.compat.mango.wire import (
     Unreadable,
     narrowed,
 )
-from massca.compat.placement import place
+from massca.compat.spread import TRANSPORTS, place
 from massca.errors import AgentError, StepTimeoutError
 from massca.log import ENVIRONMENT
 from massca.model import (
@@ -68,7 +70,6 @@ from massca.model import (
 )
 
 __all__ = ["STARTUP_TIMEOUT", "ProcessRuntime", "RemoteError"]
-
 STARTUP_TIMEOUT = 60.0
 """Seconds the workers may take to start and build their agents."""
 STOP_TIMEOUT = 5.0
@@ -108,7 +109,7 @@ class _Gateway(mango.Agent):  # type: ignore[misc]
 
 class ProcessRuntime(Runtime):
     """The agents over ``processes`` worker processes that it starts itself, cells placed
-    by ``placement`` (`massca.compat.placement`); the coordinator's container
+    by ``placement`` (`massca.compat.spread`); the coordinator's container
     listens at ``host`` (on a port the system picks), each worker at its own address on
     the route to it. ``launch``: per worker, a command prefix to start it with (e.g.
     ``["ip", "netns", "exec", "host1"]`` to put it in a network namespace); the worker's
@@ -135,6 +136,8 @@ class ProcessRuntime(Runtime):
         placement: str = "blocks",
         host: str = LOOPBACK,
         launch: Sequence[Sequence[str]] | None = None,
+        transport: str = "tcp",
+        broker: tuple[str, int] | None = None,
     ) -> None:
         held = place(hierarchy, processes, placement)
         _check_describable(strategy, aggregation)
@@ -152,7 +155,14 @@ class ProcessRuntime(Runtime):
                 f"launch: {len(launch)} command prefix(es) for {processes} worker processes: "
                 "give one per worker"
             )
+        if transport not in TRANSPORTS:
+            raise ConfigurationError(
+                f"transport = {transport!r}: choose one of {', '.join(TRANSPORTS)}"
+            )
+        if broker is not None and transport != "mqtt":
+            raise ConfigurationError("a broker was given, but the transport is not mqtt")
         self.processes, self.placement, self.host = processes, placement, host
+        self.transport, self._broker_address = transport, broker
         self._launch = [list(prefix) for prefix in launch] if launch else [[]] * processes
         self._held = held
         self._owner = {agent: w for w, agents in enumerate(held) for agent in agents}
@@ -170,6 +180,8 @@ class ProcessRuntime(Runtime):
         self._done: asyncio.Future[None] | None = None
         self._lost: ProtocolError | None = None
         self._closed = False
+        self._broker: Broker | None = None  # massca's own, when it started one
+        self._topics = f"massca/{uuid.uuid4().hex[:12]}"  # this run's MQTT topics
 
     @property
     def pids(self) -> tuple[int, ...]:
@@ -177,12 +189,10 @@ class ProcessRuntime(Runtime):
         return tuple(w.process.pid for w in self._workers if w.process is not None)
 
     @property
-    def worker_addresses(self) -> tuple[tuple[str, int] | None, ...]:
-        """Where each worker's container listens (None until it said hello)."""
-        return tuple(
-            None if w.address is None else tuple(w.address.protocol_addr)  # type: ignore[misc]
-            for w in self._workers
-        )
+    def worker_addresses(self) -> tuple[str | tuple[str, int] | None, ...]:
+        """Where each worker's container receives: (host, port) over TCP, its topic
+        over MQTT (None until it said hello)."""
+        return tuple(None if w.address is None else w.address.protocol_addr for w in self._workers)
 
     def traffic(self) -> tuple[int, int]:
         """Bytes this process has sent to and received from the workers so far (all the
@@ -214,7 +224,7 @@ class ProcessRuntime(Runtime):
             raise ProtocolError("this runtime was closed: start a new one")
         loop = asyncio.get_running_loop()
         try:
-            container = open_container(self.host)
+            container = self._open_container()
             container.register(_Gateway(self), suggested_aid=COORDINATOR_AID)
             await self._stack.enter_async_context(mango.activate(container))
             self._container = container
@@ -236,14 +246,33 @@ class ProcessRuntime(Runtime):
             await self.close()
             raise
 
-    def _spawn(self, worker: _Worker) -> None:
+    def _open_container(self) -> Any:
+        """This process's container: TCP at ``host``, or MQTT at the broker (massca's
+        own, started here, unless one was given) with a topic of its own per run."""
+        if self.transport == "tcp":
+            return open_container(self.host)
+        if self._broker_address is None:
+            self._broker = Broker(self.host)
+            self._broker.start()
+            self._broker_address = self._broker.address
+        return open_mqtt_container(self._broker_address, f"{self._topics}/{COORDINATOR_AID}")
+
+    def _coordinator_spec(self) -> str:
+        """How a worker's command line names this process's container."""
+        if self.transport == "mqtt":
+            assert self._broker_address is not None
+            host, port = self._broker_address
+            return f"mqtt://{host}:{port}/{self._topics}/{COORDINATOR_AID}"
         host, port = self._container.addr
+        return f"{host}:{port}"
+
+    def _spawn(self, worker: _Worker) -> None:
         command = [
             *self._launch[self._by_name[worker.name]],
             sys.executable,
             "-m",
             "massca.compat.mango.worker",
-            f"{host}:{port}",
+            self._coordinator_spec(),
             "--name",
             worker.name,
             "--parent",
@@ -290,6 +319,8 @@ class ProcessRuntime(Runtime):
                 await self._stack.aclose()
             finally:
                 self._container = None
+                if self._broker is not None:
+                    self._broker.stop()
                 await super().close()
 
     async def _ended(self, deadline: float) -> None:
@@ -364,7 +395,7 @@ class ProcessRuntime(Runtime):
         if kind is Batch:
             self._arrived(w, content)
         elif kind is Hello:
-            worker.address = mango.AgentAddress((content.host, content.port), worker.name)
+            worker.address = agent_address(content.address, worker.name)
             if not worker.hello.done():
                 worker.hello.set_result(None)
         elif kind is Ready:

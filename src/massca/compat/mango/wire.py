@@ -55,12 +55,12 @@ tuple of ids (a multicast)."""
 
 @dataclass(frozen=True, slots=True)
 class Hello:
-    """A worker is up: its name, process id and the address its container listens at."""
+    """A worker is up: its name, process id and where its container receives: (host,
+    port) over TCP, its inbox topic over MQTT."""
 
     worker: str
     pid: int
-    host: str
-    port: int
+    address: str | tuple[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +232,7 @@ def _well_formed(entry: Entry) -> bool:
 _META = ("sender_id", "sender_addr", "receiver_id")
 
 _ENCODERS: dict[type, Callable[[WireCodec, Any, list[bytes]], Any]] = {
-    Hello: lambda codec, m, bodies: [m.worker, m.pid, m.host, m.port],
+    Hello: lambda codec, m, bodies: [m.worker, m.pid, m.address],
     Assign: lambda codec, m, bodies: [m.header, m.agents],
     Ready: lambda codec, m, bodies: m.worker,
     Batch: lambda codec, m, bodies: [
@@ -247,8 +247,11 @@ _ENCODERS: dict[type, Callable[[WireCodec, Any, list[bytes]], Any]] = {
 
 
 def _hello(codec: WireCodec, body: Any, bodies: bytes) -> Hello:
-    worker, pid, host, port = body
-    return Hello(str(worker), int(pid), str(host), int(port))
+    worker, pid, address = body
+    if isinstance(address, str):
+        return Hello(str(worker), int(pid), address)
+    host, port = address
+    return Hello(str(worker), int(pid), (str(host), int(port)))
 
 
 def _assign(codec: WireCodec, body: Any, bodies: bytes) -> Assign:

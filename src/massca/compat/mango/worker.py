@@ -6,6 +6,10 @@ Belongs here: `CellHost` (a worker's agents and their run queue) and the process
 itself; on another machine a user starts it with the coordinator's real address). Not
 here: the agents' logic (`massca.actors`), the wire format (`wire`).
 
+A worker talks to the coordinator over TCP (``HOST:PORT``: the coordinator's container)
+or over MQTT (``mqtt://HOST:PORT/TOPIC``: the broker and the coordinator's inbox topic;
+the worker's inbox is a topic beside it, named after the worker).
+
 What a worker does: it says `Hello` to the coordinator, builds the agents it is assigned
 (from the same header a log starts with, so they are the agents replay builds), and for
 every `Batch` it gets it hands the messages to its agents and runs its queue dry, FIFO,
@@ -34,7 +38,12 @@ from massca.actors.agents import Agent, ControllerAgent, UnitAgent
 from massca.actors.messages import Done, ProtocolCodec
 from massca.actors.replaying import agents_for
 from massca.actors.runtime import kind_of
-from massca.compat.mango.containers import open_container
+from massca.compat.mango.containers import (
+    address_of,
+    agent_address,
+    open_container,
+    open_mqtt_container,
+)
 from massca.compat.mango.wire import (
     COORDINATOR_AID,
     Assign,
@@ -155,8 +164,7 @@ class Worker:
 
     async def serve(self) -> None:
         """Say hello, then send what `receive` queues, in order, until stopped."""
-        host, port = self.container.addr
-        self._outgoing.put_nowait(Hello(self.name, os.getpid(), host, port))
+        self._outgoing.put_nowait(Hello(self.name, os.getpid(), address_of(self.container)))
         sender = asyncio.create_task(self._send_all())
         try:
             await self.stopped
@@ -194,11 +202,12 @@ class Worker:
             self.stopped.set_result(None)
 
 
-async def serve(coordinator: tuple[str, int], name: str, host: str, parent: int | None) -> None:
-    """Run one worker until the coordinator stops it or ``parent`` ends."""
+async def serve(
+    container: Any, coordinator: mango.AgentAddress, name: str, parent: int | None
+) -> None:
+    """Run one worker in ``container`` until the coordinator stops it or ``parent`` ends."""
     loop = asyncio.get_running_loop()
-    container = open_container(host)
-    worker = Worker(name, container, mango.AgentAddress(coordinator, COORDINATOR_AID))
+    worker = Worker(name, container, coordinator)
     container.register(_Gateway(worker.receive), suggested_aid=name)
     watched = None
     if parent is not None:
@@ -219,21 +228,38 @@ def main(argv: list[str] | None = None) -> None:
         prog="python -m massca.compat.mango.worker",
         description="massca: a worker process holding whole cells' agents",
     )
-    parser.add_argument("coordinator", metavar="HOST:PORT", help="the coordinator's container")
+    parser.add_argument(
+        "coordinator",
+        metavar="COORDINATOR",
+        help="the coordinator's container: HOST:PORT over TCP, mqtt://HOST:PORT/TOPIC over "
+        "MQTT (the broker and the coordinator's topic)",
+    )
     parser.add_argument("--name", required=True, help="this worker's name (its mango agent id)")
     parser.add_argument(
         "--host",
-        help="the address this worker listens at (default: its own address on the route to "
-        "the coordinator)",
+        help="TCP: the address this worker listens at (default: its own address on the "
+        "route to the coordinator)",
     )
     parser.add_argument("--parent", type=int, help="end when this process ends")
     args = parser.parse_args(argv)
-    host, sep, port = args.coordinator.rpartition(":")
-    if not sep or not port.isdigit():
-        parser.error(f"coordinator {args.coordinator!r}: give HOST:PORT")
-    coordinator = (host.strip("[]"), int(port))
-    own = args.host or address_towards(coordinator)
-    asyncio.run(serve(coordinator, args.name, own, args.parent))
+    spec = args.coordinator
+    mqtt = spec.startswith("mqtt://")
+    where, _, topic = spec.removeprefix("mqtt://").partition("/") if mqtt else (spec, "", "")
+    host, sep, port = where.rpartition(":")
+    if not sep or not port.isdigit() or (mqtt and not topic):
+        parser.error(f"coordinator {spec!r}: give HOST:PORT or mqtt://HOST:PORT/TOPIC")
+    peer = (host.strip("[]"), int(port))
+
+    async def run() -> None:
+        if mqtt:  # the worker's inbox: a topic beside the coordinator's
+            container = open_mqtt_container(peer, f"{topic.rpartition('/')[0]}/{args.name}")
+            coordinator = agent_address(topic, COORDINATOR_AID)
+        else:
+            container = open_container(args.host or address_towards(peer))
+            coordinator = agent_address(peer, COORDINATOR_AID)
+        await serve(container, coordinator, args.name, args.parent)
+
+    asyncio.run(run())
 
 
 def address_towards(peer: tuple[str, int]) -> str:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from massca.actors import DEFAULT_TIMEOUT
-from massca.compat.placement import PLACEMENTS
 from massca.compat.runtimes import RUNTIMES
+from massca.compat.spread import PLACEMENTS, TRANSPORTS, broker_address
 from massca.model import (
     BETWEEN_CELLS,
     WITHIN_CELL,
@@ -58,6 +58,8 @@ KEYS = {
     "processes": "worker processes the agents spread over, whole cells each (default 1: "
     "all in this process)",
     "placement": "which worker holds which cells: 'blocks' (default) or 'round-robin'",
+    "transport": "how worker processes talk: 'tcp' (default) or 'mqtt'",
+    "broker": "the MQTT broker as 'HOST:PORT', or 'auto' (default: massca starts one)",
     "log": "path of the event log, or None/False to switch it off (default: off)",
     "timeout": (
         f"seconds reading one step's inputs, the agents' step and writing the outputs may "
@@ -92,6 +94,8 @@ class MasConfig:
     runtime: str = "native"
     processes: int = 1
     placement: str = "blocks"
+    transport: str = "tcp"
+    broker: tuple[str, int] | None = None
     log: str | None = None
     timeout: float = DEFAULT_TIMEOUT
     step: StepConfig = field(default_factory=StepConfig)
@@ -150,6 +154,16 @@ class MasConfig:
         if placement not in PLACEMENTS:
             problems.append(f"placement = {placement!r}: choose one of {', '.join(PLACEMENTS)}")
         config["placement"] = placement
+        transport = values.get("transport", "tcp")
+        if transport not in TRANSPORTS:
+            problems.append(f"transport = {transport!r}: choose one of {', '.join(TRANSPORTS)}")
+        config["transport"] = transport
+        if transport == "mqtt" and values.get("processes", 1) == 1:
+            problems.append("transport = 'mqtt' needs worker processes: give processes >= 2")
+        try:
+            config["broker"] = broker_address(values.get("broker"))
+        except ConfigurationError as error:
+            problems.append(str(error))
         log = values.get("log")
         if log not in (None, False):
             if not isinstance(log, str | os.PathLike):

@@ -320,6 +320,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             aggregation=aggregation_for(hooks.get("aggregation_method"), self.config.state_dict),
             processes=self.config.processes,
             placement=self.config.placement,
+            transport=self.config.transport,
+            broker=self.config.broker,
         )
         self.host = hosting_for(runtime)
         yield self.host.start()

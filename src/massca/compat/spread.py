@@ -1,19 +1,38 @@
-"""Which worker process holds which cells: whole cells, never a part of one.
+"""How the agents spread over worker processes: which worker holds which cells (whole
+cells, never a part of one), and how the processes talk.
 
-Belongs here: `PLACEMENTS` and `place`, a pure function of the hierarchy (light to
-import: the command line offers the placements without loading any runtime). Not here: the
-processes themselves (`processes`).
+Belongs here: `PLACEMENTS`, `place` (a pure function of the hierarchy), `TRANSPORTS`
+and `broker_address`; light to import, so the command line offers the choices without
+loading any runtime. Not here: the processes themselves (`massca.compat.mango`).
 """
 
 from __future__ import annotations
 
 from massca.model import ConfigurationError, Hierarchy
 
-__all__ = ["PLACEMENTS", "place"]
+__all__ = ["PLACEMENTS", "TRANSPORTS", "broker_address", "place"]
 
 PLACEMENTS = ("blocks", "round-robin")
 """``blocks``: consecutive cells together (neighbours in the grid share a process);
 ``round-robin``: cell i to worker i mod N (spreads cells of unequal size)."""
+
+TRANSPORTS = ("tcp", "mqtt")
+"""``tcp``: mango's TCP containers (each worker's container listens); ``mqtt``: mango's
+MQTT containers through a broker (massca starts a Mosquitto of its own unless one is
+given)."""
+
+
+def broker_address(text: str | None) -> tuple[str, int] | None:
+    """``HOST:PORT`` as an address, or None for ``auto``/None (massca's own broker);
+    `ConfigurationError` otherwise."""
+    if text is None or text == "auto":
+        return None
+    host, sep, port = str(text).rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigurationError(
+            f"broker = {text!r}: give HOST:PORT of an MQTT broker, or 'auto' to start one"
+        )
+    return host.strip("[]"), int(port)
 
 
 def place(
