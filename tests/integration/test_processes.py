@@ -249,3 +249,23 @@ def test_bad_process_options_are_configuration_errors(options, said) -> None:
     hierarchy = cells_hierarchy(cells=4, depth=1)
     with pytest.raises(ConfigurationError, match=said.replace("(", r"\(").replace(")", r"\)")):
         ProcessRuntime(hierarchy, **options)
+
+
+@needs_mosquitto
+def test_a_killed_broker_is_named_at_once_and_nothing_is_left_behind() -> None:
+    hierarchy = cells_hierarchy(cells=2, depth=1, loads=2, generators=1)
+    before = children()
+
+    async def scenario() -> tuple[StepTimeoutError, int]:
+        async with ProcessRuntime(hierarchy, processes=2, transport="mqtt", timeout=20) as rt:
+            await rt.step(0, 0, synthetic_states(hierarchy, seed=1, step=0))
+            broker = rt._broker.process.pid
+            os.kill(broker, signal.SIGKILL)
+            with pytest.raises(StepTimeoutError) as caught:
+                await rt.step(900, 0, synthetic_states(hierarchy, seed=1, step=1))
+            return caught.value, broker
+
+    error, broker = asyncio.run(scenario())
+    assert f"the MQTT broker (mosquitto, pid {broker}) was killed by signal 9" in str(error)
+    assert error.silent == ("cell-0", "cell-1")
+    assert children() == before

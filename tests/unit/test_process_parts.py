@@ -95,6 +95,7 @@ def test_every_wire_message_survives_the_codec() -> None:
         Assign({"format": "massca-log"}, ("cell-0", unit)),
         Ready("worker-0"),
         Batch(900, 2, entries, outcome),
+        Batch(900, 2, entries, outcome, leaving=(1, 3)),
         Batch(0, 0, ()),
         Failed(unit, "redispatch", "RuntimeError: boom", entries[:1]),
         Stop(),
@@ -112,14 +113,24 @@ def test_type_ids_are_fixed_not_the_order_of_registration() -> None:
     assert WireCodec().decode(b"[6, {}, null]").content == Stop()
 
 
+BATCH = b"[4, {}, [0, 0, %s]]"
+"""A batch on the wire, its entries, outcome and leaving entries to fill in."""
+
+
+BATCH = b"[4, {}, [0, 0, %s]]"
+"""A batch on the wire: its entries, outcome and leaving entries to fill in."""
+
+
 @pytest.mark.parametrize(
     ("data", "said"),
     [
         (b"not json", "JSONDecodeError"),
         (b"[99, {}, null]", "KeyError: 99"),
-        (b'[4, {}, [0, 0, [["a", "b", "request", {}]], null]]', "TypeError"),
-        (b'[4, {}, [0, 0, [[1, "b", "request", 2]], null]]\n{}', "no sender, receivers and kind"),
-        (b'[4, {}, [0, 0, [["a", "b", "request", 5]], null]]\n{}', "add up to 5 bytes, not 2"),
+        (BATCH % b'[["a", "b", "request", {}]], null, null', "TypeError"),
+        (BATCH % b'[[1, "b", "request", 2]], null, null' + b"\n{}", "no sender, kind or body"),
+        (BATCH % b'[["a", ["b", 7], "request", 2]], null, null' + b"\n{}", "receivers: ['b', 7]"),
+        (BATCH % b'[["a", "b", "request", 5]], null, null' + b"\n{}", "add up to 5 bytes, not 2"),
+        (BATCH % b'[["a", "b", "request", 2]], null, [1]' + b"\n{}", "no indices of its entries"),
         (b'{"__reduce__": "os.system"}', "ValueError"),
     ],
 )
@@ -130,7 +141,7 @@ def test_bytes_that_are_no_wire_message_decode_to_unreadable(data, said) -> None
 
 
 def test_a_message_of_no_known_kind_fails_where_it_is_decoded() -> None:
-    data = b'[4, {}, [0, 0, [["a", "b", "no_such_kind", 2]], null]]\n{}'
+    data = b'[4, {}, [0, 0, [["a", "b", "no_such_kind", 2]], null, null]]\n{}'
     (entry,) = WireCodec().decode(data).content.entries
     with pytest.raises(LogFormatError, match="unknown message kind 'no_such_kind'"):
         ProtocolCodec().decoded(entry[2])

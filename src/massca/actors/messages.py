@@ -189,6 +189,7 @@ Message = (
 CONFIRM = Confirm()
 REQUEST = Request()
 DONE = Done()
+_BODILESS: dict[str, Message] = {"confirm": CONFIRM, "request": REQUEST, "done": DONE}
 
 
 _ZERO_BAND = b"[0.0,0.0,0.0]"
@@ -396,6 +397,9 @@ class ProtocolCodec:
         its bytes are no message."""
         if type(message) is not Encoded:
             return message
+        bodiless = _BODILESS.get(message.kind)
+        if bodiless is not None and message.body == _EMPTY:  # a confirm, request or done
+            return bodiless
         try:
             body = orjson.loads(message.body)
         except orjson.JSONDecodeError as error:

@@ -15,10 +15,11 @@ the log is the one a single process writes, in an order every agent could have s
 `massca replay` checks it the same way; the results are bit-identical.
 
 Failure: a worker whose handler raises fails the step with `AgentError`, as in one process.
-A worker process that ends (killed, out of memory) is seen at once through its pidfd: the
+A worker process that ends (killed, out of memory) is seen at once (`watch`): the
 step fails with `StepTimeoutError` naming the worker, its pid and exit status and the
-cells it held. Closing stops every worker and waits for it (killing one that does not
-end), so no process outlives the runtime.
+cells it held; so does the end of the MQTT broker massca started (naming it). Closing
+stops every worker and waits for it (killing one that does not end), so no process
+outlives the runtime.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import subprocess
 import sys
 import uuid
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,7 @@ from massca.actors.messages import ProtocolCodec, Report, StepStart
 from massca.compat.mango.broker import Broker
 from massca.compat.mango.containers import agent_address, open_container, open_mqtt_container
 from massca.compat.mango.local import LOOPBACK
+from massca.compat.mango.watch import Watch
 from massca.compat.mango.wire import (
     COORDINATOR_AID,
     Assign,
@@ -92,7 +94,7 @@ class _Worker:
     ready: asyncio.Future[None]
     process: subprocess.Popen[bytes] | None = None
     address: mango.AgentAddress | None = None
-    pidfd: int | None = None
+    watch: Watch | None = None  # notices the process's end
     sent: list[Entry] = field(default_factory=list)  # this process's batch to it, building
 
 
@@ -181,6 +183,7 @@ class ProcessRuntime(Runtime):
         self._lost: ProtocolError | None = None
         self._closed = False
         self._broker: Broker | None = None  # massca's own, when it started one
+        self._broker_watch: Watch | None = None
         self._topics = f"massca/{uuid.uuid4().hex[:12]}"  # this run's MQTT topics
 
     @property
@@ -255,6 +258,9 @@ class ProcessRuntime(Runtime):
             self._broker = Broker(self.host)
             self._broker.start()
             self._broker_address = self._broker.address
+            assert self._broker.process is not None
+            process = self._broker.process
+            self._broker_watch = Watch(process.pid, self._broker_exited, _running(process))
         return open_mqtt_container(self._broker_address, f"{self._topics}/{COORDINATOR_AID}")
 
     def _coordinator_spec(self) -> str:
@@ -279,8 +285,8 @@ class ProcessRuntime(Runtime):
             str(os.getpid()),
         ]
         worker.process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-        worker.pidfd = os.pidfd_open(worker.process.pid)
-        asyncio.get_running_loop().add_reader(worker.pidfd, self._exited, worker)
+        process = worker.process
+        worker.watch = Watch(process.pid, lambda: self._exited(worker), _running(process))
 
     async def _startup(self, stage: Any) -> None:
         waits = [stage(worker) for worker in self._workers]
@@ -300,6 +306,8 @@ class ProcessRuntime(Runtime):
         self._closed = True
         loop = asyncio.get_running_loop()
         try:
+            if self._broker_watch is not None:
+                self._broker_watch.cancel()
             for worker in self._workers:
                 self._unwatch(worker)
                 process = worker.process
@@ -332,10 +340,24 @@ class ProcessRuntime(Runtime):
             await asyncio.sleep(0.01)
 
     def _unwatch(self, worker: _Worker) -> None:
-        if worker.pidfd is not None:
-            asyncio.get_running_loop().remove_reader(worker.pidfd)
-            os.close(worker.pidfd)
-            worker.pidfd = None
+        if worker.watch is not None:
+            worker.watch.cancel()
+
+    def _broker_exited(self) -> None:
+        """massca's broker ended while the runtime was open: every worker is cut off."""
+        assert self._broker is not None
+        assert self._broker.process is not None
+        process = self._broker.process
+        cells = self.hierarchy.cells
+        self._lost_all(
+            StepTimeoutError(
+                f"the MQTT broker (mosquitto, pid {process.pid}) {_exit_status(process.wait())} "
+                f"at time {self._time}, iteration {self._iteration}: every worker is out of "
+                f"reach, with all {len(cells)} cells",
+                cells,
+            ),
+            self._workers,
+        )
 
     def _exited(self, worker: _Worker) -> None:
         """A worker process ended while the runtime was open: name it, fail what waits."""
@@ -348,10 +370,15 @@ class ProcessRuntime(Runtime):
             f"iteration {self._iteration}: lost its cells {cells}",
             worker.cells,
         )
+        self._lost_all(error, [worker])
+
+    def _lost_all(self, error: StepTimeoutError, workers: list[_Worker]) -> None:
+        """Fail the step (and a start still waiting for ``workers``) with ``error``."""
         self._lost = error
-        for stage in (worker.hello, worker.ready):
-            if not stage.done():
-                stage.set_exception(error)
+        for worker in workers:
+            for stage in (worker.hello, worker.ready):
+                if not stage.done():
+                    stage.set_exception(error)
         self._fail(error)
 
     # -- messages ---------------------------------------------------------------------
@@ -424,7 +451,10 @@ class ProcessRuntime(Runtime):
         for entry in batch.entries:
             record(entry)
         self._outcome.update(batch.outcome)
-        for sender, to, message in batch.entries:
+        entries, leaving = batch.entries, batch.leaving
+        for sender, to, message in (
+            entries if leaving is None else map(entries.__getitem__, leaving)
+        ):
             self._route(sender, to, message, w)
         self._run_local()
 
@@ -512,6 +542,11 @@ def _check_describable(strategy: Strategy, aggregation: Aggregation) -> None:
             f"aggregation {aggregation.name!r} is a function, which cannot reach worker "
             "processes: use the model's aggregation, or one process"
         )
+
+
+def _running(process: subprocess.Popen[bytes]) -> Callable[[], bool]:
+    """Whether ``process`` still runs (for a `Watch` that polls)."""
+    return lambda: process.poll() is None
 
 
 def _exit_status(code: int) -> str:

@@ -92,6 +92,9 @@ class Batch:
     iteration: int
     entries: tuple[Entry, ...]
     outcome: Mapping[str, State] = MappingProxyType({})
+    leaving: tuple[int, ...] | None = None
+    """From a worker: the indices of the entries with a receiver elsewhere (the others
+    the worker delivered itself, so the coordinator only logs them); None: all."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,16 +198,18 @@ class WireCodec(Codec):  # type: ignore[misc]
         at = 0
         for sender, to, kind, length in wire:
             end = at + length
-            receivers = to if type(to) is str else tuple(to)
+            if type(to) is str:
+                receivers: str | tuple[str, ...] = to
+            else:  # a multicast (a list: anything else fails here)
+                receivers = tuple(to)
+                if not all(type(r) is str for r in receivers):
+                    raise TypeError(f"an entry's receivers: {to!r}")
+            if type(sender) is not str or type(kind) is not str or end == at:
+                raise TypeError(f"an entry of no sender, kind or body: {sender!r}, {kind!r}")
             append((sender, receivers, Encoded(kind, bodies[at:end])))
             at = end
-        if at != len(bodies) or not all(_well_formed(entry) for entry in entries):
-            bad = next((e for e in entries if not _well_formed(e)), None)
-            raise ValueError(
-                f"entries that add up to {at} bytes, not {len(bodies)}"
-                if bad is None
-                else f"an entry of no sender, receivers and kind: {bad[:2]!r}"
-            )
+        if at != len(bodies):
+            raise ValueError(f"entries that add up to {at} bytes, not {len(bodies)}")
         return tuple(entries)
 
     def _states(self, batch: Batch) -> Any:
@@ -219,16 +224,6 @@ class WireCodec(Codec):  # type: ignore[misc]
         return self._protocol.decode("update", body).states  # type: ignore[attr-defined]
 
 
-def _well_formed(entry: Entry) -> bool:
-    sender, to, message = entry
-    return (
-        type(sender) is str
-        and (type(to) is str or all(type(r) is str for r in to))
-        and type(message.kind) is str
-        and len(message.body) > 0
-    )
-
-
 _META = ("sender_id", "sender_addr", "receiver_id")
 
 _ENCODERS: dict[type, Callable[[WireCodec, Any, list[bytes]], Any]] = {
@@ -240,6 +235,7 @@ _ENCODERS: dict[type, Callable[[WireCodec, Any, list[bytes]], Any]] = {
         m.iteration,
         codec._entries(m.entries, bodies),
         codec._states(m),
+        m.leaving,
     ],
     Failed: lambda codec, m, bodies: [m.agent, m.kind, m.error, codec._entries(m.entries, bodies)],
     Stop: lambda codec, m, bodies: None,
@@ -262,10 +258,13 @@ def _assign(codec: WireCodec, body: Any, bodies: bytes) -> Assign:
 
 
 def _batch(codec: WireCodec, body: Any, bodies: bytes) -> Batch:
-    time, iteration, entries, outcome = body
-    return Batch(
-        int(time), int(iteration), codec._read_entries(entries, bodies), codec._read_states(outcome)
-    )
+    time, iteration, entries, outcome, leaving = body
+    read = codec._read_entries(entries, bodies)
+    if leaving is not None:
+        leaving = tuple(leaving)
+        if not all(type(i) is int and 0 <= i < len(read) for i in leaving):
+            raise ValueError("a batch's leaving entries are no indices of its entries")
+    return Batch(int(time), int(iteration), read, codec._read_states(outcome), leaving)
 
 
 def _failed(codec: WireCodec, body: Any, bodies: bytes) -> Failed:

@@ -44,6 +44,7 @@ from massca.compat.mango.containers import (
     open_container,
     open_mqtt_container,
 )
+from massca.compat.mango.watch import Watch
 from massca.compat.mango.wire import (
     COORDINATOR_AID,
     Assign,
@@ -75,21 +76,30 @@ class CellHost:
             self._members.setdefault(self._cell_of.get(agent, agent), []).append(agent)
         self._queue: deque[tuple[str, str, Any]] = deque()
         self._sent: list[Entry] = []
+        self._leaving: list[int] = []  # indices in _sent of messages for agents elsewhere
         self._finished: list[str] = []  # cells that told the coordinator they are done
         self._codec = ProtocolCodec()
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         """An agent's send: kept for the coordinator, queued for receivers held here."""
-        self._sent.append((sender, to, message))
+        sent = self._sent
         agents, queue = self.agents, self._queue
+        leaves = False
         if type(to) is tuple:
             for receiver in to:
                 if receiver in agents:
                     queue.append((sender, receiver, message))
+                else:
+                    leaves = True
         elif to in agents:
             queue.append((sender, to, message))
-        elif to == self.root and type(message) is Done:
-            self._finished.append(sender)
+        else:
+            leaves = True
+            if to == self.root and type(message) is Done:
+                self._finished.append(sender)
+        if leaves:
+            self._leaving.append(len(sent))
+        sent.append((sender, to, message))
 
     def run(self, batch: Batch) -> Batch | Failed:
         """Deliver ``batch``, run the queue dry; the messages sent meanwhile."""
@@ -115,10 +125,11 @@ class CellHost:
                 return Failed(
                     receiver, kind_of(message), f"{type(error).__name__}: {error}", self._taken()
                 )
-        return Batch(batch.time, batch.iteration, self._taken(), self._outcome())
+        leaving = tuple(self._leaving)
+        return Batch(batch.time, batch.iteration, self._taken(), self._outcome(), leaving)
 
     def _taken(self) -> tuple[Entry, ...]:
-        sent, self._sent = self._sent, []
+        sent, self._sent, self._leaving = self._sent, [], []
         return tuple(sent)
 
     def _outcome(self) -> Mapping[str, State]:
@@ -206,20 +217,21 @@ async def serve(
     container: Any, coordinator: mango.AgentAddress, name: str, parent: int | None
 ) -> None:
     """Run one worker in ``container`` until the coordinator stops it or ``parent`` ends."""
-    loop = asyncio.get_running_loop()
     worker = Worker(name, container, coordinator)
     container.register(_Gateway(worker.receive), suggested_aid=name)
-    watched = None
+    watch = None
     if parent is not None:
-        watched = os.pidfd_open(parent)
-        loop.add_reader(watched, worker._stop, "the process that started this worker ended")
+        watch = Watch(
+            parent,
+            lambda: worker._stop("the process that started this worker ended"),
+            lambda: os.getppid() == parent,
+        )
     try:
         async with mango.activate(container):
             await worker.serve()
     finally:
-        if watched is not None:
-            loop.remove_reader(watched)
-            os.close(watched)
+        if watch is not None:
+            watch.cancel()
 
 
 def main(argv: list[str] | None = None) -> None:
