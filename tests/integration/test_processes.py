@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import socket
 import time
 from pathlib import Path
 
@@ -268,4 +269,21 @@ def test_a_killed_broker_is_named_at_once_and_nothing_is_left_behind() -> None:
     error, broker = asyncio.run(scenario())
     assert f"the MQTT broker (mosquitto, pid {broker}) was killed by signal 9" in str(error)
     assert error.silent == ("cell-0", "cell-1")
+    assert children() == before
+
+
+def test_an_unreachable_broker_is_one_clear_error_and_nothing_is_left_behind() -> None:
+    with socket.socket() as closed:  # a port nobody listens at
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    before = children()
+
+    async def scenario() -> None:
+        runtime = ProcessRuntime(
+            cells_hierarchy(cells=2, depth=1), transport="mqtt", broker=("127.0.0.1", port)
+        )
+        with pytest.raises(ConfigurationError, match=f"cannot start at \\('127.0.0.1', {port}\\)"):
+            await runtime.start()
+
+    asyncio.run(scenario())
     assert children() == before

@@ -3,6 +3,7 @@ codec, a worker's agents."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 import orjson
@@ -29,7 +30,7 @@ from massca.compat.mango.wire import (
     WireCodec,
     narrowed,
 )
-from massca.compat.mango.worker import CellHost
+from massca.compat.mango.worker import CellHost, Worker
 from massca.compat.runtimes import open_runtime
 from massca.compat.spread import place
 from massca.errors import LogFormatError
@@ -186,3 +187,15 @@ def test_a_worker_whose_handler_raises_reports_it_with_what_was_sent_before() ->
     assert failed.kind == "request"
     assert "before any update" in failed.error
     assert failed.entries[0][:2] == ("cell-0", host.agents["cell-0"].children)
+
+
+def test_a_worker_that_cannot_build_its_agents_says_so() -> None:
+    async def scenario():
+        worker = Worker("worker-0", container=None, coordinator=None)
+        worker.receive(Assign({"format": "something else"}, ("cell-0",)))
+        return worker._outgoing.get_nowait()
+
+    failed = asyncio.run(scenario())
+    assert isinstance(failed, Failed)
+    assert failed.kind == "assign"
+    assert "not a massca event log" in failed.error

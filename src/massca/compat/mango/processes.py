@@ -141,17 +141,8 @@ class ProcessRuntime(Runtime):
         transport: str = "tcp",
         broker: tuple[str, int] | None = None,
     ) -> None:
-        held = place(hierarchy, processes, placement)
+        held = place(hierarchy, processes, placement)  # checked before the log is opened
         _check_describable(strategy, aggregation)
-        super().__init__(
-            hierarchy,
-            config,
-            log=log,
-            timeout=timeout,
-            pause_gc=pause_gc,
-            strategy=strategy,
-            aggregation=aggregation,
-        )
         if launch is not None and len(launch) != processes:
             raise ConfigurationError(
                 f"launch: {len(launch)} command prefix(es) for {processes} worker processes: "
@@ -163,6 +154,15 @@ class ProcessRuntime(Runtime):
             )
         if broker is not None and transport != "mqtt":
             raise ConfigurationError("a broker was given, but the transport is not mqtt")
+        super().__init__(
+            hierarchy,
+            config,
+            log=log,
+            timeout=timeout,
+            pause_gc=pause_gc,
+            strategy=strategy,
+            aggregation=aggregation,
+        )
         self.processes, self.placement, self.host = processes, placement, host
         self.transport, self._broker_address = transport, broker
         self._launch = [list(prefix) for prefix in launch] if launch else [[]] * processes
@@ -229,7 +229,13 @@ class ProcessRuntime(Runtime):
         try:
             container = self._open_container()
             container.register(_Gateway(self), suggested_aid=COORDINATOR_AID)
-            await self._stack.enter_async_context(mango.activate(container))
+            try:
+                await self._stack.enter_async_context(mango.activate(container))
+            except OSError as error:  # the broker given cannot be reached, or no port
+                where = self._broker_address or self.host
+                raise ConfigurationError(
+                    f"the {self.transport} container cannot start at {where}: {error}"
+                ) from None
             self._container = container
             self._sender = asyncio.create_task(self._send_all())
             for w, agents in enumerate(self._held):
@@ -431,6 +437,11 @@ class ProcessRuntime(Runtime):
         elif kind is Failed:
             for entry in content.entries:
                 self._record(entry)
+            if not worker.ready.done():  # it could not build its agents
+                worker.ready.set_exception(
+                    ProtocolError(f"worker {name} could not build its agents: {content.error}")
+                )
+                return
             where = f"handling {content.kind!r}" if content.agent else f"worker {name}"
             self._fail(
                 AgentError(

@@ -197,9 +197,14 @@ class Worker:
         if type(content) is Batch and self.host is not None:
             self._outgoing.put_nowait(self.host.run(content))
         elif type(content) is Assign:
-            header = LogHeader.from_json(content.header, "the coordinator's assignment")
-            self.host = CellHost(header, content.agents)
-            self._outgoing.put_nowait(Ready(self.name))
+            try:
+                header = LogHeader.from_json(content.header, "the coordinator's assignment")
+                self.host = CellHost(header, content.agents)
+            except Exception as error:  # a header or agents this massca cannot build
+                text = f"{type(error).__name__}: {error}"
+                self._outgoing.put_nowait(Failed("", "assign", text, ()))
+            else:
+                self._outgoing.put_nowait(Ready(self.name))
         elif type(content) is Stop:
             self._stop(None)
         else:
