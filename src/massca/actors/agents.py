@@ -22,6 +22,13 @@ phase (`awaiting`), so a runtime whose step stalls can name the agents that did 
 answer. A message that does not fit the protocol (an answer nobody asked for, a second
 answer) raises `ProtocolError`; the runtime turns it into an `AgentError` naming agent and
 step.
+
+Over a simulated network (``timed``, `massca.model.network`), a parent that asks its
+children (for answers, or to carry out orders) also sends itself a `Deadline`; if it
+arrives before every child has replied, the parent goes on with those that did: a silent
+child's state is left out of the aggregate (no flexibility) and it is given no order (no
+change), and the parent's answer names it as ``missing``. A reply that comes after the
+parent has gone on is dropped.
 """
 
 from __future__ import annotations
@@ -32,12 +39,15 @@ from types import MappingProxyType
 from typing import Any, ClassVar
 
 from massca.actors.messages import (
+    ANSWERS,
     CONFIRM,
     DONE,
+    DONE_PHASE,
     REQUEST,
     Answer,
     CellOrders,
     Confirm,
+    Deadline,
     Done,
     Message,
     Redispatch,
@@ -223,17 +233,37 @@ class _Parent(_Participating):
     moderate a negotiation among its children (`_moderate`); its outcome goes to
     `_negotiated`."""
 
-    __slots__ = ("_answers", "_combine", "_moderator", "_outstanding", "aggregate", "children")
+    __slots__ = (
+        "_answers",
+        "_combine",
+        "_moderator",
+        "_outstanding",
+        "_silent",
+        "_timed",
+        "_waiting",
+        "aggregate",
+        "children",
+        "missing",
+    )
 
     def __init__(
-        self, agent_id: str, children: tuple[str, ...], send: Send, aggregation: Aggregation
+        self,
+        agent_id: str,
+        children: tuple[str, ...],
+        send: Send,
+        aggregation: Aggregation,
+        timed: bool = False,
     ) -> None:
         super().__init__(agent_id, send)
         self.children = children  # canonical order
         self._combine = aggregation.combine
+        self._timed = timed  # over a simulated network: set deadlines, go on without
         self.aggregate: State | None = None
         self._answers: dict[str, Answer] = {}
         self._outstanding: set[str] = set()
+        self._waiting = ""  # the phase whose deadline counts ("" when none)
+        self._silent: set[str] = set()  # children that missed a deadline in this step
+        self.missing: tuple[str, ...] = ()  # agents below that missed a deadline
         self._moderator: Moderator | None = None
 
     def awaiting(self) -> tuple[str, ...]:
@@ -243,19 +273,81 @@ class _Parent(_Participating):
             return tuple(sorted(self._moderator.outstanding))
         return tuple(sorted(self._outstanding))
 
+    def _wait_for(self, phase: str, children: tuple[str, ...]) -> None:
+        """Wait for each of ``children`` in ``phase`` (and, ``timed``, until the deadline
+        this agent sets itself); called before asking them, so that no reply can come
+        first."""
+        self._outstanding = set(children)
+        if phase == ANSWERS:  # the step's first phase of waiting
+            self._silent = set()
+        if self._timed:
+            self._waiting = phase
+            self._send(self.id, self.id, Deadline(phase))
+
+    def on_deadline(self, sender: str, message: Deadline) -> None:
+        """The wait for ``message.phase`` is over: go on without the silent children, or
+        ignore it if every child has replied already."""
+        if sender != self.id:
+            raise ProtocolError(f"{self.id!r} got a deadline from {sender!r}, not from itself")
+        if message.phase != self._waiting or not self._outstanding:
+            return  # the phase ended before its deadline
+        self._silent |= self._outstanding
+        self._outstanding.clear()
+        self._waiting = ""
+        if message.phase == ANSWERS:
+            self._answered()
+        else:
+            self._finished()
+
+    def _late(self, sender: str) -> bool:
+        """A reply from ``sender`` after this agent went on without it in this step
+        (timed only)."""
+        return self._timed and sender in self._silent
+
     def on_answer(self, sender: str, message: Answer) -> None:
         """Record a child's answer; once every child has answered, `_answered`."""
         outstanding = self._outstanding
         try:
             outstanding.remove(sender)
         except KeyError:
+            if self._late(sender):
+                return
             _expect(outstanding, sender, self.id, "answer")  # raises, naming the sender
         self._answers[sender] = message
         if not outstanding:
+            self._waiting = ""
             self._answered()
 
+    def _present(self) -> tuple[str, ...]:
+        """The children that answered, in canonical order; records who is ``missing``
+        below this agent (its silent children and what its children name)."""
+        answers = self._answers
+        if not self._timed:
+            return self.children
+        missing = list(self._silent)
+        for answer in answers.values():
+            missing.extend(answer.missing)
+        self.missing = tuple(sorted(missing))
+        return tuple(c for c in self.children if c in answers)
+
     def _answered(self) -> None:
-        """Every child has answered: decide and pass the result on."""
+        """Every child has answered (or the deadline passed): decide, pass it on."""
+        raise NotImplementedError
+
+    def on_done(self, sender: str, message: Done) -> None:
+        """A child carried out its order; once every child has, `_finished`."""
+        try:
+            self._outstanding.remove(sender)
+        except KeyError:
+            if self._late(sender):
+                return
+            _expect(self._outstanding, sender, self.id, "done")  # raises, naming it
+        if not self._outstanding:
+            self._waiting = ""
+            self._finished()
+
+    def _finished(self) -> None:
+        """Every child given an order has carried it out (or the deadline passed)."""
         raise NotImplementedError
 
     def _moderate(self, overlay: Overlay, max_messages: int, target: Target) -> None:
@@ -377,6 +469,7 @@ class ControllerAgent(_Parent):
         CellOrders,
         Redispatch,
         Done,
+        Deadline,
         NegotiationReport,
         NegotiationResult,
         *_NEGOTIATING,
@@ -395,8 +488,9 @@ class ControllerAgent(_Parent):
         unit_levels: Mapping[str, float],
         aggregation: Aggregation = MODEL_AGGREGATION,
         ahead: int = 0,
+        timed: bool = False,
     ):
-        super().__init__(agent_id, children, send, aggregation)
+        super().__init__(agent_id, children, send, aggregation, timed)
         self._ahead = ahead  # intervals after this one the strategy plans for
         self.forecast: tuple[State, ...] | None = None
         self.parent = parent
@@ -411,12 +505,13 @@ class ControllerAgent(_Parent):
 
     def on_request(self, sender: str, message: Request) -> None:
         self._answers = {}
-        self._outstanding = set(self.children)
+        self._wait_for(ANSWERS, self.children)
         self._send(self.id, self.children, REQUEST)
 
     def _answered(self) -> None:
         answers = self._answers
-        self._states = states = {c: answers[c].state for c in self.children}
+        present = self._present()
+        self._states = states = {c: answers[c].state for c in present}
         self.aggregate = aggregate = self._combine(self.id, states)
         if self._within.uses_levels:
             unit_levels = self._unit_levels
@@ -424,20 +519,20 @@ class ControllerAgent(_Parent):
                 levels
                 if (levels := answers[c].levels) is not None
                 else ((unit_levels[c], states[c]),)
-                for c in self.children
+                for c in present
             )
         if self._ahead:
-            forecasts = [answers[c].forecast or () for c in self.children]
+            forecasts = [answers[c].forecast or () for c in present]
             self.forecast = combined(forecasts, self._ahead)
+        missing = self.missing if self._timed else ()
         if self.is_cell:
             proposal = self._between.propose(
                 aggregate, self._config.interface(self.id), self._config
             )
-            self._send(
-                self.id, self.parent, Answer(aggregate, proposal=proposal, forecast=self.forecast)
-            )
+            answer = Answer(aggregate, None, proposal, self.forecast, missing)
         else:
-            self._send(self.id, self.parent, Answer(aggregate, self.levels, None, self.forecast))
+            answer = Answer(aggregate, self.levels, None, self.forecast, missing)
+        self._send(self.id, self.parent, answer)
 
     def _options(self) -> tuple[Schedule, ...]:
         between, within = self._between, self._within
@@ -479,21 +574,23 @@ class ControllerAgent(_Parent):
     def _pass_on(
         self, split: Order | Mapping[str, Order], order: Order | None, received: Redispatch | None
     ) -> None:
-        """Send ``split`` down: a message passed on unchanged is the same immutable
-        object (no copy)."""
-        self._outstanding = set(self.children)
+        """Send ``split`` down to the children that answered: a message passed on
+        unchanged is the same immutable object (no copy)."""
+        children = tuple(self._states)  # canonical order: every child, unless timed
+        if not children:  # none answered in time: nothing to carry out
+            self._finished()
+            return
+        self._wait_for(DONE_PHASE, children)
         if isinstance(split, Mapping):
-            for child in self.children:
+            for child in children:
                 self._send(self.id, child, Redispatch(split[child]))
         elif split is order and received is not None:
-            self._send(self.id, self.children, received)
+            self._send(self.id, children, received)
         else:
-            self._send(self.id, self.children, Redispatch(split))
+            self._send(self.id, children, Redispatch(split))
 
-    def on_done(self, sender: str, message: Done) -> None:
-        _expect(self._outstanding, sender, self.id, "done")
-        if not self._outstanding:
-            self._send(self.id, self.parent, DONE)
+    def _finished(self) -> None:
+        self._send(self.id, self.parent, DONE)
 
 
 class CoordinatorAgent(_Parent):
@@ -511,7 +608,7 @@ class CoordinatorAgent(_Parent):
         "results",
         "units",
     )
-    handles = (StepStart, Confirm, Answer, Done, NegotiationReport, NegotiationResult)
+    handles = (StepStart, Confirm, Answer, Done, Deadline, NegotiationReport, NegotiationResult)
 
     def __init__(
         self,
@@ -522,8 +619,9 @@ class CoordinatorAgent(_Parent):
         send: Send,
         strategy: Strategy,
         aggregation: Aggregation = MODEL_AGGREGATION,
+        timed: bool = False,
     ) -> None:
-        super().__init__(agent_id, cells, send, aggregation)
+        super().__init__(agent_id, cells, send, aggregation, timed)
         self._between = strategy.between
         self.units = units
         self.config = config
@@ -550,12 +648,13 @@ class CoordinatorAgent(_Parent):
         if not self._outstanding:
             self._phase = "request"
             self._answers = {}
-            self._outstanding = set(self.children)
+            self._wait_for(ANSWERS, self.children)
             self._send(self.id, self.children, REQUEST)
 
     def _answered(self) -> None:
         answers, config = self._answers, self.config
-        states = {cell: answers[cell].state for cell in self.children}  # canonical order
+        present = self._present()
+        states = {cell: answers[cell].state for cell in present}  # canonical order
         views = {
             cell: CellView(
                 states[cell],
@@ -563,7 +662,7 @@ class CoordinatorAgent(_Parent):
                 answers[cell].proposal,
                 answers[cell].forecast or (),
             )
-            for cell in self.children
+            for cell in present
         }
         self.balances = {cell: classify(s, config.tolerance) for cell, s in states.items()}
         self.aggregate = self._combine(self.id, states)
@@ -588,16 +687,19 @@ class CoordinatorAgent(_Parent):
         states = {cell: view.state for cell, view in self._views.items()}
         self.results = cell_results(states, dispatch, self.config.tolerance)
         self._phase = "redispatch"
-        self._outstanding = set(self.children)
-        self._send(self.id, self.children, CellOrders(dispatch.cells))
+        cells = tuple(self._views)  # canonical order: every cell, unless timed
+        if not cells:  # none answered in time
+            self._finished()
+            return
+        self._wait_for(DONE_PHASE, cells)
+        self._send(self.id, cells, CellOrders(dispatch.cells))
 
-    def on_done(self, sender: str, message: Done) -> None:
-        _expect(self._outstanding, sender, self.id, "done")
-        if not self._outstanding:
-            self._phase = "idle"
-            assert self.dispatch is not None
-            after = {cell: result.balance for cell, result in self.results.items()}
-            self._send(self.id, ENVIRONMENT, Report(self.dispatch.plan, self.balances, after))
+    def _finished(self) -> None:
+        self._phase = "idle"
+        assert self.dispatch is not None
+        after = {cell: result.balance for cell, result in self.results.items()}
+        missing = self.missing if self._timed else ()
+        self._send(self.id, ENVIRONMENT, Report(self.dispatch.plan, self.balances, after, missing))
 
     @property
     def phase(self) -> str:
@@ -611,8 +713,10 @@ def build_agents(
     send: Send,
     strategy: Strategy = Strategy(),
     aggregation: Aggregation = MODEL_AGGREGATION,
+    timed: bool = False,
 ) -> dict[str, Agent]:
-    """One agent per node of ``hierarchy``, all sending through ``send``.
+    """One agent per node of ``hierarchy``, all sending through ``send``; ``timed``: the
+    parents set themselves deadlines (over a simulated network).
 
     `ConfigurationError` if an id is reserved or ``config`` names interfaces of ids that
     are no cells.
@@ -626,7 +730,7 @@ def build_agents(
     ahead = horizon_of(strategy) - 1
     agents: dict[str, Agent] = {
         root: CoordinatorAgent(
-            root, hierarchy.cells, hierarchy.units, config, send, strategy, aggregation
+            root, hierarchy.cells, hierarchy.units, config, send, strategy, aggregation, timed
         )
     }
     no_levels: Mapping[str, float] = MappingProxyType({})
@@ -656,5 +760,6 @@ def build_agents(
             unit_levels=unit_levels,
             aggregation=aggregation,
             ahead=ahead,
+            timed=timed,
         )
     return agents

@@ -13,6 +13,11 @@ to many agents is one multicast message):
     coordinator --cell_orders--> cells --redispatch--> ... --redispatch--> units
     units --done--> ... --done--> cells --done--> coordinator --report--> environment
 
+Over a simulated network (`massca.model.network`) every parent that asks its children
+also sends itself a ``deadline`` (a timer), and goes on with the children that answered
+when it arrives first; its answer then names the agents that were ``missing`` below it,
+and the coordinator's report names them all.
+
 A cell's answer to the coordinator carries its own proposal for its balance when the
 between-cells strategy lets cells decide it (``cellular``); ``cell_orders`` carries every
 cell's part of the coordinator's decision; each controller divides its order among its
@@ -55,13 +60,16 @@ from massca.model import (
 from massca.model.orders import MeritStep
 
 __all__ = [
+    "ANSWERS",
     "CONFIRM",
     "DONE",
+    "DONE_PHASE",
     "NO_FORECASTS",
     "REQUEST",
     "Answer",
     "CellOrders",
     "Confirm",
+    "Deadline",
     "Done",
     "Encoded",
     "Message",
@@ -119,13 +127,16 @@ class Answer:
     """A child's (aggregated) state, sent to its parent. A controller adds its subtree's
     merit ``levels`` when the within-cell strategy uses them; a cell adds its own
     ``proposal`` for its balance when the between-cells strategy lets cells decide it;
-    every child adds its ``forecast`` when the strategy plans over a horizon."""
+    every child adds its ``forecast`` when the strategy plans over a horizon. Over a
+    simulated network, ``missing`` names the agents below it that did not answer in
+    time (sorted), whose states its own leaves out."""
 
     kind: ClassVar[str] = "answer"
     state: State
     levels: Levels | None = None
     proposal: Plan | None = None
     forecast: tuple[State, ...] | None = None
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,14 +165,31 @@ class Done:
 
 
 @dataclass(frozen=True, slots=True)
+class Deadline:
+    """A timer a parent sets itself over a simulated network: its wait for the
+    ``phase`` (``answers`` or ``done``) is over."""
+
+    kind: ClassVar[str] = "deadline"
+    phase: str
+
+
+ANSWERS = "answers"
+"""The phase of waiting for the children's answers."""
+DONE_PHASE = "done"
+"""The phase of waiting for the children to confirm their orders."""
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """The coordinator tells the environment what the step decided: the system's plan
-    and every cell's class before and after redispatch."""
+    and every cell's class before and after redispatch (of the cells that answered), and
+    the agents that did not answer in time (``missing``, over a simulated network)."""
 
     kind: ClassVar[str] = "report"
     plan: Plan
     balances: Mapping[str, Balance]
     balances_after: Mapping[str, Balance]
+    missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +210,7 @@ Message = (
     | CellOrders
     | Redispatch
     | Done
+    | Deadline
     | Report
     | NegotiationMessage
 )
@@ -312,10 +341,17 @@ def _answer_from(body: Any) -> Answer:
         None if levels is None else tuple((level, _state_from(s)) for level, s in levels),
         None if proposal is None else Plan(**proposal),
         None if forecast is None else tuple(map(_state_from, forecast)),
+        tuple(body.get("missing", ())),
     )
 
 
 _EMPTY = b"{}"
+
+
+def _phase(value: Any) -> str:
+    if value not in (ANSWERS, DONE_PHASE):
+        raise ValueError(f"unknown phase {value!r}")
+    return str(value)
 
 
 class ProtocolCodec:
@@ -352,7 +388,7 @@ class ProtocolCodec:
             return "update", self._states_bytes(message.states, message.forecasts)
         if kind is Answer:
             plain = message.levels is None and message.proposal is None
-            if plain and message.forecast is None:  # a unit's: its state
+            if plain and message.forecast is None and not message.missing:  # a unit's
                 return "answer", self._state_bytes(message.state)
             return "answer", self._answer_bytes(message)
         if kind is Confirm or kind is Request or kind is Done:
@@ -368,13 +404,16 @@ class ProtocolCodec:
             self._forecasts = message.forecasts
             return "step_start", self._step_body
         if kind is Report:
-            return "report", dumps(
-                {
-                    "plan": _plan_json(message.plan),
-                    "balances": {cell: b.value for cell, b in message.balances.items()},
-                    "balances_after": {cell: b.value for cell, b in message.balances_after.items()},
-                }
-            )
+            report: dict[str, Any] = {
+                "plan": _plan_json(message.plan),
+                "balances": {cell: b.value for cell, b in message.balances.items()},
+                "balances_after": {cell: b.value for cell, b in message.balances_after.items()},
+            }
+            if message.missing:
+                report["missing"] = message.missing
+            return "report", dumps(report)
+        if kind is Deadline:
+            return "deadline", dumps({"phase": message.phase})
         negotiation = NEGOTIATION_ENCODERS.get(kind)
         if negotiation is not None:
             return message.kind, negotiation(message)
@@ -445,6 +484,8 @@ class ProtocolCodec:
             extra += b',"proposal":' + dumps(_plan_json(answer.proposal))
         if answer.forecast is not None:
             extra += b',"forecast":' + _forecast_bytes(answer.forecast)
+        if answer.missing:
+            extra += b',"missing":' + dumps(answer.missing)
         return state[:-1] + extra + b"}"
 
 
@@ -463,7 +504,9 @@ _DECODERS: dict[str, Callable[[Any], Message]] = {
         Plan(**b["plan"]),
         {cell: Balance(v) for cell, v in b["balances"].items()},
         {cell: Balance(v) for cell, v in b["balances_after"].items()},
+        tuple(b.get("missing", ())),
     ),
+    "deadline": lambda b: Deadline(_phase(b["phase"])),
     **NEGOTIATION_DECODERS,
 }
 

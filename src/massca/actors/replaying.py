@@ -5,7 +5,8 @@ A log's header describes the strategy and the aggregation its agents decided wit
 built-in strategy (``global``, ``cellular``, ``optimal``, ``proportional``, ``merit``, with
 their parameters) is rebuilt from that description; a user's function is named but never
 stored (a log never names code to run): replay such a log by passing the same strategy
-(and aggregation hook) to `replay_file`.
+(and aggregation hook) to `replay_file`. A log recorded over a simulated network names
+the network in its header; replay delivers its messages in simulated time, as they ran.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from massca.actors.messages import ProtocolCodec, config_from_json
 from massca.errors import LogFormatError
 from massca.log import LogHeader, ReplayReport, open_log, replay
 from massca.model import ConfigurationError, Strategy, strategy_from_description
+from massca.model.network import Network, Wiring
 
-__all__ = ["agents_for", "replay_file"]
+__all__ = ["agents_for", "network_of", "replay_file"]
 
 
 def agents_for(
@@ -61,7 +63,22 @@ def agents_for(
             f"was given {aggregation.name!r}: pass the same hook, e.g. "
             "massca.actors.replay_file(path, aggregation=...)"
         )
-    return build_agents(header.hierarchy, config_from_json(config), send, strategy, aggregation)
+    timed = network_of(header) is not None
+    return build_agents(
+        header.hierarchy, config_from_json(config), send, strategy, aggregation, timed
+    )
+
+
+def network_of(header: LogHeader) -> Wiring | None:
+    """The simulated network a log was recorded over, or None; `LogFormatError` if its
+    description is malformed."""
+    described = header.config.get("network")
+    if described is None:
+        return None
+    try:
+        return Network.from_json(described).wired(header.hierarchy)
+    except ConfigurationError as error:
+        raise LogFormatError(f"the log's header names a network that cannot be: {error}") from None
 
 
 def _show(description: Mapping[str, Any]) -> str:
@@ -85,4 +102,5 @@ def replay_file(
     def build(header: LogHeader, send: Send) -> Mapping[str, Agent]:
         return agents_for(header, send, strategy, aggregation)
 
-    return stream.header, replay(stream, build, ProtocolCodec(), str(path), progress)
+    network = network_of(stream.header)
+    return stream.header, replay(stream, build, ProtocolCodec(), str(path), progress, network)

@@ -15,6 +15,13 @@ buffered, which bounds the memory of very large steps. A queue that runs dry bef
 coordinator reports is a stalled step: `StepTimeoutError` names the agents that never
 answered, at once.
 
+Over a simulated network (``network``, `massca.model.network`; the native core only) the
+run queue becomes a queue in simulated time: each message is delivered at its arrival
+(sent at the time its sender handled the message that made it send, plus its link's
+delay), lost ones never, ties in the order sent; a step's clock starts at 0 and the
+queue is drained completely, so no timer outlives its step. The agents are ``timed``:
+parents go on without children that missed their deadline.
+
 The step timeout, on both runtimes: on the main thread a hard deadline
 (`massca.actors.deadline`) cuts a handler or hook that runs past it, blocking or not, and
 names the agent and hook; a step that ends after its timeout fails all the same. The log
@@ -24,6 +31,7 @@ is flushed before the error propagates.
 from __future__ import annotations
 
 import asyncio
+import heapq
 import math
 import os
 from abc import ABC, abstractmethod
@@ -40,6 +48,7 @@ from massca.actors.agents import (
     Aggregation,
     ControllerAgent,
     CoordinatorAgent,
+    Send,
     UnitAgent,
     build_agents,
 )
@@ -58,6 +67,10 @@ from massca.model import (
     StepResult,
     Strategy,
 )
+from massca.model.cohda_between import CohdaStrategy
+from massca.model.cohda_within import CohdaWithin
+from massca.model.network import Network, Wiring
+from massca.model.realized import realized_result
 from massca.model.step import check_forecasts, check_unit_states
 
 __all__ = ["DEFAULT_TIMEOUT", "FLUSH_EVERY", "YIELD_EVERY", "NativeRuntime", "Runtime"]
@@ -87,9 +100,17 @@ class Runtime(ABC):
     ``pause_gc``: pause Python's cyclic garbage collector while a step runs and restore
     it afterwards (see `massca.actors.gcpause` for why and what it gains). Set it False
     if other code on the loop relies on collection during a step.
+
+    ``network``: simulate the ICT network between the agents (delays, loss, deadlines;
+    `massca.model.network`), on a runtime that can (``simulates_network``); recorded in
+    the log's header. Then a step's result reports what happened rather than what the
+    agents believed (`massca.model.realized`), and names the agents that were
+    ``missing``.
     """
 
     name = "abstract"
+    simulates_network = False
+    """Whether this runtime can run over a simulated network."""
 
     def __init__(
         self,
@@ -101,6 +122,7 @@ class Runtime(ABC):
         pause_gc: bool = True,
         strategy: Strategy = Strategy(),
         aggregation: Aggregation = MODEL_AGGREGATION,
+        network: Network | None = None,
     ) -> None:
         if not (isinstance(timeout, int | float) and timeout > 0 and math.isfinite(timeout)):
             raise ConfigurationError(f"timeout = {timeout!r}: must be a number of seconds > 0")
@@ -110,8 +132,13 @@ class Runtime(ABC):
         self.pause_gc = pause_gc
         self.strategy = strategy
         self.aggregation = aggregation
+        self.network = network
+        self._wiring: Wiring | None = None
+        if network is not None:
+            self._check_network(network)
+            self._wiring = network.wired(hierarchy)
         self.agents: dict[str, Agent] = build_agents(
-            hierarchy, config, self.send, strategy, aggregation
+            hierarchy, config, self._sender(), strategy, aggregation, network is not None
         )
         self._log: EventLog | None = None
         if log is not None:
@@ -132,6 +159,25 @@ class Runtime(ABC):
         self.steps = 0
         self._ready()
 
+    def _check_network(self, network: Network) -> None:
+        """`ConfigurationError` unless this runtime and strategy can run over ``network``."""
+        if not self.simulates_network:
+            raise ConfigurationError(
+                f"a simulated network (delay, loss) runs on the native runtime, not on "
+                f"{self.name}: choose runtime native"
+            )
+        between, within = self.strategy.between, self.strategy.within
+        if isinstance(between, CohdaStrategy) or isinstance(within, CohdaWithin):
+            raise ConfigurationError(
+                "a simulated network (delay, loss) is not supported with cohda: its "
+                "negotiation counts rounds and would wait for a lost view forever; choose "
+                "another strategy"
+            )
+
+    def _sender(self) -> Send:
+        """The ``send`` the agents are built with."""
+        return self.send
+
     def header(self) -> LogHeader:
         """What a log of this MAS starts with: the hierarchy, the step configuration,
         the runtime, the strategy's description and the aggregation's name (enough to
@@ -142,6 +188,8 @@ class Runtime(ABC):
             "strategy": self.strategy.describe(),
             "aggregation": self.aggregation.name,
         }
+        if self.network is not None:
+            settings["network"] = self.network.to_json()
         return LogHeader(__version__, self.hierarchy, settings)
 
     @property
@@ -220,7 +268,12 @@ class Runtime(ABC):
                     with shielded():
                         self._log.flush()
             self.steps += 1
-            return self._result()
+            result = self._result()
+            if self.network is not None:
+                return realized_result(
+                    self.hierarchy, unit_states, result, self.config.tolerance, self._combined
+                )
+            return result
 
     async def start(self) -> None:  # noqa: B027 - an optional hook, not an abstract one
         """Prepare the runtime (the native core needs nothing); idempotent."""
@@ -278,7 +331,11 @@ class Runtime(ABC):
             cells=MappingProxyType(dict(coordinator.results)),
             targets=MappingProxyType(targets),
             negotiation=coordinator.dispatch.negotiation,
+            missing=coordinator.missing,
         )
+
+    def _combined(self, agent: str, children: Mapping[str, State]) -> State:
+        return self.aggregation.combine(agent, children)
 
     def _outcomes(self) -> tuple[dict[str, State], dict[str, State]]:
         """Every parent's aggregate and every unit's target, in the agents' order."""
@@ -292,9 +349,33 @@ class NativeRuntime(Runtime):
     """The asyncio actor core; see the module docstring."""
 
     name = "native"
+    simulates_network = True
 
     def _ready(self) -> None:
         self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
+        # over a simulated network: (arrival, rank, seq, position, sender, receiver, message)
+        self._timeline: list[tuple[int, int, int, int, str, str, Any]] = []
+        self._now = 0  # the simulated microseconds of the message in hand in its step
+
+    def _sender(self) -> Send:
+        return self.send if self.network is None else self._send_over_network
+
+    def _send_over_network(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
+        """`send` over the simulated network: each receiver gets the message at its
+        arrival, unless it is lost."""
+        self._record((sender, to, message))  # recorded when sent
+        if to == ENVIRONMENT:
+            self._report = message
+            return
+        assert self._wiring is not None
+        wiring, seq, now = self._wiring, self.messages_sent, self._now
+        timeline, push = self._timeline, heapq.heappush
+        receivers: tuple[str, ...] = to if isinstance(to, tuple) else (to,)
+        for position, receiver in enumerate(receivers):
+            delay = wiring.transit(sender, receiver, seq)
+            if delay is not None:
+                rank = wiring.rank(sender, receiver)
+                push(timeline, (now + delay, rank, seq, position, sender, receiver, message))
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         event = (sender, to, message)
@@ -309,6 +390,9 @@ class NativeRuntime(Runtime):
             self._queue.append(event)
 
     async def _run(self, start: StepStart) -> None:
+        if self._wiring is not None:
+            await self._run_over_network(start)
+            return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         queue, agents = self._queue, self.agents
@@ -336,6 +420,30 @@ class NativeRuntime(Runtime):
                     queue.clear()
                     raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
 
+    async def _run_over_network(self, start: StepStart) -> None:
+        """`_run` in simulated time: messages in order of arrival, until none is left
+        (timers that outlived their phase included)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        timeline, agents, pop = self._timeline, self.agents, heapq.heappop
+        self._now = 0
+        self._send_over_network(ENVIRONMENT, self.hierarchy.root, start)
+        handled = 0
+        while timeline:
+            self._now, _, _, _, sender, receiver, message = pop(timeline)
+            try:
+                agent = agents[receiver]
+                agent.receive(sender, message)
+            except Exception as error:
+                timeline.clear()
+                raise self._agent_failed(receiver, message, error) from error
+            handled += 1
+            if handled % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+                if loop.time() > deadline:
+                    timeline.clear()
+                    raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
+
 
 def kind_of(message: Any) -> str:
     """A message's kind, for errors: its ``kind``, else its class's name."""
@@ -347,7 +455,8 @@ def handling(agent: str, message: Any) -> Site:
     return agent, f"agent {agent!r} handling {kind_of(message)!r}"
 
 
-mark(
-    NativeRuntime._run,  # the receiver of the message in hand
-    lambda frame: handling(frame.f_locals["receiver"], frame.f_locals["message"]),
-)
+for _delivering in (NativeRuntime._run, NativeRuntime._run_over_network):
+    mark(
+        _delivering,  # the receiver of the message in hand
+        lambda frame: handling(frame.f_locals["receiver"], frame.f_locals["message"]),
+    )

@@ -10,10 +10,18 @@ field types). An event sent by an agent must be the next message that agent prod
 replay (same receiver, kind and body, bit for bit: its encoding against the record's);
 an event addressed to an agent is decoded and handed to it, and whatever it sends is
 queued for comparison with later events. The first mismatch is the `Divergence`.
+
+A log recorded over a simulated network (``network``: a
+`massca.model.network.Wiring`) is replayed in simulated time, as it ran: each
+event is delivered at its arrival (its sender's time when it sent it, plus the transit),
+lost ones never, ties in the runtime's order (the network's ``rank``, then ``seq``);
+before an agent's next recorded message is checked, deliveries are made in that order
+until the agent has sent one, and a step is drained before the next one starts.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -29,6 +37,21 @@ from massca.log.writer import MessageCodec
 __all__ = ["Divergence", "ReplayReport", "Replayable", "replay"]
 
 Send = Callable[[str, "str | tuple[str, ...]", Any], None]
+
+
+class Network(Protocol):
+    """A simulated network as replay needs it (`massca.model.network.Wiring`)."""
+
+    def transit(self, sender: str, receiver: str, seq: int) -> int | None:
+        """Microseconds on the way, or None if lost."""
+        ...
+
+    def rank(self, sender: str, receiver: str) -> int:
+        """The order among deliveries arriving at the same time."""
+        ...
+
+
+Produced = dict[str, deque[tuple["str | tuple[str, ...]", Any, int]]]
 
 
 class Replayable(Protocol):
@@ -86,27 +109,36 @@ def replay(
     codec: MessageCodec,
     where: str = "log",
     progress: Callable[[int, int], None] | None = None,
+    network: Network | None = None,
 ) -> ReplayReport:
     """Replay ``log`` (read whole, or a stream being read: its events are taken as they
     come, so a log of any length fits in memory) with agents from ``build_agents``; see
     the module docstring. ``progress``, if given, hears ``(messages replayed, simulated
-    time)`` at the start of every time step.
+    time)`` at the start of every time step. ``network``: the simulated network the log
+    was recorded over, if any (see the module docstring).
 
     Each event's structure is checked before it is replayed (`massca.log.structure`): a
     log with an event missing, repeated, moved, re-timed or re-numbered raises
     `LogFormatError` naming the line and the rule (``where`` names the log)."""
-    produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]] = {}
+    produced: Produced = {}
+    timeline = None
 
     def send(sender: str, receiver: str | tuple[str, ...], message: Any) -> None:
-        produced.setdefault(sender, deque()).append((receiver, message))
+        now = 0 if timeline is None else timeline.now
+        produced.setdefault(sender, deque()).append((receiver, message, now))
 
     agents = build_agents(log.header, send)
+    if network is not None:
+        timeline = _Timeline(network, agents, codec, produced)
     numbered = log.numbered() if isinstance(log, LogContents) else log
     divergence = None
     checked = steps = iterations = 0
     last: Event | None = None
     for _, event in structured(numbered, log.header, where):
-        divergence = _check_sent(event, produced, codec) or _deliver(event, agents, codec)
+        if timeline is None:
+            divergence = _check_sent(event, produced, codec) or _deliver(event, agents, codec)
+        else:
+            divergence = timeline.replay(event)
         if divergence is not None:
             break
         checked += 1
@@ -118,6 +150,8 @@ def replay(
         elif event.iteration != last.iteration:
             iterations += 1
         last = event
+    if divergence is None and timeline is not None:
+        divergence = timeline.drain()
     if divergence is None and log.torn_line is None:
         divergence = _leftover(produced, last, codec)
     return ReplayReport(
@@ -130,18 +164,99 @@ def replay(
     )
 
 
-def _check_sent(
-    event: Event,
-    produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]],
-    codec: MessageCodec,
-) -> Divergence | None:
+class _Timeline:
+    """Deliveries in simulated time, as a runtime over a simulated network made them."""
+
+    def __init__(
+        self,
+        network: Network,
+        agents: Mapping[str, Replayable],
+        codec: MessageCodec,
+        produced: Produced,
+    ) -> None:
+        self._network = network
+        self._agents = agents
+        self._codec = codec
+        self._produced = produced
+        # (arrival, rank, seq, position, receiver, event, message)
+        self._pending: list[tuple[int, int, int, int, str, Event, Any]] = []
+        self.now = 0  # the arrival of the delivery in hand
+
+    def replay(self, event: Event) -> Divergence | None:
+        """Check ``event`` against what its sender produced (delivering what arrived
+        before it sent it), then schedule its deliveries."""
+        sent_at = 0
+        if event.sender == ENVIRONMENT:
+            divergence = self.drain()  # the runtime drained the last step before this one
+            self.now = 0
+        else:
+            divergence = self._until_sent(event.sender)
+            if divergence is None:
+                queue = self._produced.get(event.sender)
+                sent_at = queue[0][2] if queue else 0
+                divergence = _check_sent(event, self._produced, self._codec)
+        if divergence is not None:
+            return divergence
+        return self._schedule(event, sent_at)
+
+    def _schedule(self, event: Event, sent_at: int) -> Divergence | None:
+        message = None
+        for position, receiver in enumerate(receivers_of(event)):
+            if receiver == ENVIRONMENT:
+                continue
+            if receiver not in self._agents:
+                return _divergence(event, receiver, "a known agent", "no such agent in the header")
+            delay = self._network.transit(event.sender, receiver, event.seq)
+            if delay is None:
+                continue  # lost
+            if message is None:
+                try:
+                    message = self._codec.decode(event.kind, event.body)
+                except Exception as error:
+                    return _divergence(
+                        event, receiver, "a message", f"{type(error).__name__}: {error}"
+                    )
+            rank = self._network.rank(event.sender, receiver)
+            entry = (sent_at + delay, rank, event.seq, position, receiver, event, message)
+            heapq.heappush(self._pending, entry)
+        return None
+
+    def _until_sent(self, sender: str) -> Divergence | None:
+        """Deliver in order of arrival until ``sender`` has produced a message."""
+        produced, pending = self._produced, self._pending
+        while not produced.get(sender) and pending:
+            divergence = self._deliver_next()
+            if divergence is not None:
+                return divergence
+        return None
+
+    def drain(self) -> Divergence | None:
+        """Deliver everything still on its way."""
+        while self._pending:
+            divergence = self._deliver_next()
+            if divergence is not None:
+                return divergence
+        return None
+
+    def _deliver_next(self) -> Divergence | None:
+        self.now, _, _, _, receiver, event, message = heapq.heappop(self._pending)
+        try:
+            self._agents[receiver].receive(event.sender, message)
+        except Exception as error:  # the divergence report carries it; replay stops here
+            return _divergence(
+                event, receiver, "the message to be handled", f"{type(error).__name__}: {error}"
+            )
+        return None
+
+
+def _check_sent(event: Event, produced: Produced, codec: MessageCodec) -> Divergence | None:
     if event.sender == ENVIRONMENT:
         return None
     expected = _show(event.receiver, event.kind, event.body)
     queue = produced.get(event.sender)
     if not queue:
         return _divergence(event, event.sender, expected, "the agent sent nothing more")
-    receiver, message = queue.popleft()
+    receiver, message, _ = queue.popleft()
     kind, body = codec.encode(message)
     # bit for bit: the replayed encoding against the record's, both as orjson writes them
     # (so -0.0 is not 0.0, and 1 is not 1.0)
@@ -171,14 +286,10 @@ def _deliver(
     return None
 
 
-def _leftover(
-    produced: dict[str, deque[tuple[str | tuple[str, ...], Any]]],
-    last: Event | None,
-    codec: MessageCodec,
-) -> Divergence | None:
+def _leftover(produced: Produced, last: Event | None, codec: MessageCodec) -> Divergence | None:
     for agent in sorted(produced):
         if produced[agent]:
-            receiver, message = produced[agent][0]
+            receiver, message, _ = produced[agent][0]
             kind, body = codec.encode(message)
             if last is None:
                 last = Event(0, 0, 0, agent, receiver, kind, None)

@@ -9,7 +9,7 @@ the numbers are used for (overlays, candidate shapes). The model stays free of t
 
 from __future__ import annotations
 
-__all__ = ["uniforms"]
+__all__ = ["draw", "uniforms"]
 
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -26,3 +26,13 @@ def uniforms(seed: int, count: int, stream: int = 0) -> tuple[float, ...]:
     independent sequence for the same seed: one per use, so that uses do not overlap)."""
     base = (seed * _GOLDEN + stream * 0xD1B54A32D192ED03) & _MASK
     return tuple(_mix((base + (k + 1) * _GOLDEN) & _MASK) / 2.0**64 for k in range(count))
+
+
+def draw(seed: int, stream: int, *keys: int) -> float:
+    """One number in ``[0, 1)`` for ``keys`` under ``seed`` and ``stream``: the same keys
+    give the same number, different keys independent-looking ones (each key is mixed in
+    turn, so ``(1, 2)`` and ``(2, 1)`` differ)."""
+    z = (seed * _GOLDEN + stream * 0xD1B54A32D192ED03) & _MASK
+    for key in keys:
+        z = _mix((z + (key + 1) * _GOLDEN) & _MASK)
+    return _mix(z) / 2.0**64

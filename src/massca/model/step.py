@@ -59,6 +59,7 @@ class StepResult:
     cells, with the external grid, unresolved), its state after redispatch and its class.
     ``targets``: every unit -> its state after its order (its new set-point).
     ``negotiation``: how the between-cells decision was negotiated (``cohda``), or None.
+    ``missing``: over a simulated network, the agents that did not answer in time (sorted).
     """
 
     aggregates: Mapping[str, State]
@@ -67,6 +68,7 @@ class StepResult:
     cells: Mapping[str, CellResult] = field(repr=False)
     targets: Mapping[str, State] = field(repr=False)
     negotiation: Negotiation | None = None
+    missing: tuple[str, ...] = ()
 
     @property
     def converged(self) -> bool:
