@@ -122,11 +122,14 @@ _RUN_KEYS = (
     "placement",
     "transport",
     "broker",
+    "loss",
+    "deadline",
 )
 
 
-def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
-    """The options `massca run` and `massca compare` share (defaults in brackets)."""
+def _add_scenario_options(parser: argparse.ArgumentParser, losses: bool = False) -> None:
+    """The options `massca run` and `massca compare` share (defaults in brackets);
+    ``losses``: ``--loss`` takes several rates (compare runs each)."""
     parser.add_argument(
         "--config",
         metavar="FILE.toml",
@@ -199,6 +202,37 @@ def _add_scenario_options(parser: argparse.ArgumentParser) -> None:
         metavar="HOST:PORT",
         help="the MQTT broker for --transport mqtt; auto: massca starts one (auto)",
     )
+    network = parser.add_argument_group(
+        "simulated ICT network",
+        "simulate delays and message loss between the agents (native runtime, one "
+        "process, not with cohda); a parent waits until its deadline, then goes on with "
+        "the children that answered",
+    )
+    network.add_argument(
+        "--delay",
+        nargs="+",
+        metavar="MS|CELL=MS",
+        help="every link's one-way delay in ms, then any cell's own link to the coordinator, "
+        "e.g. --delay 5 cell-1=40",
+    )
+    if losses:
+        network.add_argument(
+            "--loss",
+            type=float,
+            nargs="+",
+            dest="losses",
+            metavar="P",
+            help="compare each strategy at each of these message loss rates, e.g. "
+            "--loss 0 0.01 0.05 0.1",
+        )
+    else:
+        network.add_argument("--loss", type=float, metavar="P", help="message loss rate, 0..1")
+    network.add_argument(
+        "--deadline",
+        type=float,
+        metavar="MS",
+        help="how long the coordinator waits for each phase (twice the longest round trip)",
+    )
     parser.add_argument(
         "--overwrite",
         action="store_true",
@@ -236,8 +270,10 @@ def _scenario_config(args: argparse.Namespace, **fixed: Any) -> Any:
 
     values = read_config_file(args.config) if args.config else {}
     for key in _RUN_KEYS:
-        if getattr(args, key) is not None:
+        if getattr(args, key, None) is not None:
             values[key] = getattr(args, key)
+    if args.delay is not None:
+        values["delay"], values["cell_delays"] = _delays(args.delay)
     if getattr(args, "strategy", None) is not None:
         values["strategy"] = args.strategy
     if args.until is not None:  # the command line's length wins over the file's
@@ -253,6 +289,29 @@ def _scenario_config(args: argparse.Namespace, **fixed: Any) -> Any:
         raise ConfigurationError(f"bad configuration: {error}") from None
     load_profiles(config.start_time(), config.seconds)  # a bad period fails before any work
     return config
+
+
+def _delays(given: list[str]) -> tuple[float | None, dict[str, float]]:
+    """``--delay MS [CELL=MS ...]`` as (every link's delay, the cells' own)."""
+    every: float | None = None
+    cells: dict[str, float] = {}
+    for item in given:
+        name, equals, value = item.rpartition("=")
+        try:
+            ms = float(value)
+        except ValueError:
+            raise ConfigurationError(
+                f"--delay {item!r}: give milliseconds, or CELL=MS such as cell-1=40"
+            ) from None
+        if not equals:
+            if every is not None:
+                raise ConfigurationError(
+                    f"--delay: give one delay for every link, not {item!r} too"
+                )
+            every = ms
+        else:
+            cells[name] = ms
+    return every, cells
 
 
 def _spread(processes: int, placement: str, transport: str) -> str:
@@ -274,7 +333,8 @@ def _run(args: argparse.Namespace) -> int:
             f"massca run: {config.cells} cells x depth {config.depth}, from {config.start} "
             f"for {config.seconds / 86400:g} day(s) at {config.step} s steps, strategy "
             f"{config.strategy}/{config.within}, runtime {config.runtime}"
-            f"{_spread(config.processes, config.placement, config.transport)} -> {out}",
+            f"{_spread(config.processes, config.placement, config.transport)}"
+            f"{_network_line(config)} -> {out}",
             flush=True,
         )
     try:
@@ -332,6 +392,16 @@ def _where_it_stopped(folder: Path) -> str:
     )
 
 
+def _network_line(config: Any) -> str:
+    """The simulated network, for the first line of a run: nothing without one."""
+    network = config.network()
+    if network is None:
+        return ""
+    own = "".join(f", {cell} {ms:g} ms" for cell, ms in config.cell_delays.items())
+    deadline = "" if network.deadline_ms is None else f", deadline {network.deadline_ms:g} ms"
+    return f", network: delay {network.delay_ms:g} ms{own}, loss {network.loss:g}{deadline}"
+
+
 def _print_summary_of_run(summary: object) -> None:
     from massca.scenario import RunSummary
 
@@ -379,6 +449,12 @@ def _print_summary_of_run(summary: object) -> None:
             f"negotiation: cells exchanged views in {n['steps']:.0f} time steps, "
             f"{n['messages']:.0f} in total (median {n['median']:g} per step); {capped}"
         )
+    if summary.loss is not None:
+        print(
+            f"network: loss {summary.loss:g}, {summary.missing} answers missed their deadline "
+            "(those agents offered no flexibility and got no order); "
+            f"{summary.unsettled} of {summary.steps} time steps did not settle"
+        )
     print(f"run folder: {summary.out} (results.csv, config.json, summary.json, plots)")
     if summary.log_path is not None:
         print(f"event log: massca replay {summary.log_path}")
@@ -398,11 +474,10 @@ def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     compare.add_argument(
         "--strategies",
         nargs="+",
-        default=list(BETWEEN_CELLS),
         metavar="NAME",
-        help=f"strategies to compare ({' '.join(BETWEEN_CELLS)})",
+        help=f"strategies to compare ({' '.join(BETWEEN_CELLS)}; with --loss, all but cohda)",
     )
-    _add_scenario_options(compare)
+    _add_scenario_options(compare, losses=True)
     compare.add_argument("--out", metavar="DIR", help="folder (runs/compare-<date>-<time>)")
     compare.set_defaults(handler=_compare)
 
@@ -410,22 +485,26 @@ def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _compare(args: argparse.Namespace) -> int:
     from datetime import datetime
 
+    from massca.scenario.compare import label as run_label
     from massca.scenario.compare import run_comparison
     from massca.scenario.metrics import FIGURE_LABELS
 
     config = _scenario_config(args)
+    losses = args.losses or ()
+    strategies = args.strategies or [s for s in BETWEEN_CELLS if not losses or s != "cohda"]
     out = _out_folder(args.out, f"runs/compare-{datetime.now():%Y%m%d-%H%M%S}")
     say = (lambda line: None) if args.quiet else (lambda line: print(line, flush=True))
     summaries = run_comparison(
         config,
-        args.strategies,
+        strategies,
         out,
         not args.quiet,
         announce=say,
         plots=not args.no_plots,
         overwrite=args.overwrite,
+        losses=losses,
     )
-    names = [s.strategy for s in summaries]
+    names = [run_label(s.strategy, s.loss) for s in summaries]
     width = max(len(label) for label in FIGURE_LABELS.values())
     print(f"\n{'':<{width}} " + " ".join(f"{n:>22}" for n in names))
     for key, label in FIGURE_LABELS.items():
@@ -434,7 +513,14 @@ def _compare(args: argparse.Namespace) -> int:
         f"{'median MAS step [ms]':<{width}} "
         + " ".join(f"{s.median_mas_step_ms:>22.2f}" for s in summaries)
     )
+    if losses:
+        print(
+            f"{'answers missed [agent-iterations]':<{width}} "
+            + " ".join(f"{s.missing:>22}" for s in summaries)
+        )
     plot = "" if args.no_plots else f", {out / 'comparison.png'}"
+    if losses and not args.no_plots:
+        plot += f", {out / 'loss.png'}"
     print(f"\nwritten: {out / 'comparison.csv'}{plot}; each run in {out}/<strategy>")
     stopped = [s for s in summaries if s.stopped]
     if stopped:

@@ -27,9 +27,9 @@ STEP_900 = "must be a multiple of 900 s (the profiles' 15 min)"
 START = "give a date like '2016-06-01 00:00'"
 QUARTER = "must fall on a quarter hour (the profiles' 15-minute slots), e.g. '2016-06-01 00:00'"
 VALID_KEYS = (
-    "valid: broker, cells, days, depth, der_scale, flexibility, grid_limit, horizon, "
-    "interface_scale, log, placement, processes, runtime, seed, soc0, start, step, "
-    "storage_hours, strategy, transport, until, within"
+    "valid: broker, cell_delays, cells, days, deadline, delay, depth, der_scale, flexibility, "
+    "grid_limit, horizon, interface_scale, log, loss, placement, processes, runtime, seed, "
+    "soc0, start, step, storage_hours, strategy, transport, until, within"
 )
 
 
@@ -259,6 +259,42 @@ COMMAND_LINES = [
         "massca: error: cannot read the log '/nonexistent.zst': No such file or directory",
     ),
     ('log export /nonexistent.zst --out ""', 'massca: error: --out "": give a file name'),
+    (
+        "run --delay x",
+        "massca: error: --delay 'x': give milliseconds, or CELL=MS such as cell-1=40",
+    ),
+    ("run --delay 5 6", "massca: error: --delay: give one delay for every link, not '6' too"),
+    ("run --delay -1", "massca: error: network: delay -1.0 ms: give a finite number >= 0"),
+    (
+        "run --delay 5 cell-7=40",
+        "massca: error: cell_delays: no cell 'cell-7' (the cells are cell-0 to cell-1)",
+    ),
+    (
+        "run --delay cell-1=inf",
+        "massca: error: cell_delays: cell-1 = inf: give ms, a finite number >= 0",
+    ),
+    ("run --loss 1.5", "massca: error: network: loss 1.5: give a probability from 0 to 1"),
+    ("run --loss nan", "massca: error: network: loss nan: give a probability from 0 to 1"),
+    ("run --deadline 0", "massca: error: network: deadline 0.0 ms: give a finite number > 0"),
+    (
+        "run --loss 0.1 --runtime mango",
+        "massca: error: a simulated network (delay, loss) runs on the native runtime in one "
+        "process: give runtime native and processes 1",
+    ),
+    (
+        "run --loss 0.1 --strategy cohda",
+        "massca: error: a simulated network (delay, loss) is not supported with the cohda "
+        "strategy: its negotiation would wait for a lost view forever",
+    ),
+    (
+        "compare --loss 0.1 0.1",
+        "massca: error: --loss 0.1 0.1: give distinct probabilities from 0 to 1",
+    ),
+    (
+        "compare --loss 0 0.1 --strategies cohda",
+        "massca: error: a simulated network (delay, loss) is not supported with the cohda "
+        "strategy: its negotiation would wait for a lost view forever",
+    ),
     (
         "nosuchcommand",
         "massca: error: argument COMMAND: invalid choice: 'nosuchcommand' (choose from 'run', "
@@ -576,7 +612,10 @@ MAS_CONFIGS = [
         {"convegence_max_steps": 2, "convergence_max_steps": 3},
         "'convegence_max_steps' and 'convergence_max_steps' are the same setting: give one",
     ),
-    ({"on_no_convergence": "ignore"}, "on_no_convergence = 'ignore': choose 'raise' or 'warn'"),
+    (
+        {"on_no_convergence": "ignore"},
+        "on_no_convergence = 'ignore': choose 'raise', 'warn' or 'accept'",
+    ),
     ({"runtime": "threads"}, "runtime = 'threads': choose one of native, mango"),
     ({"log": 5}, "log = 5: give a file path, or None to switch it off"),
     ({"timeout": 0}, "timeout = 0: must be a number of seconds > 0"),
@@ -626,6 +665,19 @@ MAS_CONFIGS = [
     (
         {"execute_method": print, "between_cells": "global"},
         "execute_method decides at every level: give it or between_cells, not both",
+    ),
+    (
+        {"network": {"delay": 5, "jitter": 1}},
+        "network = {'delay': 5, 'jitter': 1}: give a mapping of 'delay', 'loss', 'seed', "
+        "'deadline'",
+    ),
+    (
+        {"network": {"loss": -0.1, "seed": "x"}},
+        "network: loss -0.1: give a probability from 0 to 1; seed 'x': give a whole number",
+    ),
+    (
+        {"network": {"delay": 1}, "runtime": "mango"},
+        "network: a simulated network runs on the native runtime in one process",
     ),
 ]
 
@@ -689,6 +741,16 @@ CREATES = [
         {"model": "Units", "units": ["production"], "controller": None},
         "Units.create(controller=None): a unit group's members are unit agents under a cell or "
         "controller; give its eid",
+    ),
+    (
+        {"delay": -1},
+        "create(delay=-1): give the one-way delay of the agent's link to its parent in ms, a "
+        "finite number >= 0",
+    ),
+    (
+        {"delay": "fast"},
+        "create(delay='fast'): give the one-way delay of the agent's link to its parent in "
+        "ms, a finite number >= 0",
     ),
     (
         {"model": "Units", "units": ["production"], "controller": "Agent_2"},

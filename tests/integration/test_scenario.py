@@ -156,7 +156,7 @@ def test_an_unwritable_output_folder_and_bad_config_files_are_one_line(tmp_path,
     unknown.write_text("cels = 3\n")
     assert main(["run", "--config", str(unknown), "--quiet"]) == 2
     err = capsys.readouterr().err
-    assert "unknown key(s) cels; valid: broker, cells, days" in err
+    assert "unknown key(s) cels; valid: broker, cell_delays, cells, days" in err
 
 
 def test_an_interrupted_run_keeps_every_completed_step_and_says_where(

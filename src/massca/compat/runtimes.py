@@ -21,6 +21,7 @@ from massca.actors import (
     loop_factory,
 )
 from massca.model import ConfigurationError, Hierarchy, StepConfig, Strategy
+from massca.model.network import Network
 
 __all__ = ["RUNTIMES", "loop_for", "open_runtime"]
 
@@ -40,6 +41,7 @@ def open_runtime(
     placement: str = "blocks",
     transport: str = "tcp",
     broker: tuple[str, int] | None = None,
+    network: Network | None = None,
 ) -> Runtime:
     """A runtime of kind ``runtime``; start it with ``async with`` before stepping.
     ``strategy`` and ``aggregation`` as for `massca.actors.Runtime`.
@@ -47,10 +49,18 @@ def open_runtime(
     ``processes`` > 1: the agents spread over that many worker processes, cells placed
     by ``placement``, talking over ``transport`` (``tcp``, or ``mqtt`` through
     ``broker``: None starts one) (`massca.compat.mango.ProcessRuntime`; the processes
-    talk through mango's containers, whichever ``runtime`` is named)."""
+    talk through mango's containers, whichever ``runtime`` is named).
+
+    ``network``: simulate the ICT network between the agents (`massca.model.network`;
+    the native runtime in one process only)."""
     kind: type[Runtime]
     if runtime not in RUNTIMES:
         raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
+    if network is not None and (runtime != "native" or processes != 1):
+        raise ConfigurationError(
+            "a simulated network (delay, loss) runs on the native runtime in one process: "
+            "choose runtime native and processes 1"
+        )
     if processes != 1:
         from massca.compat.mango import ProcessRuntime  # imports mango only when chosen
 
@@ -73,7 +83,13 @@ def open_runtime(
 
         kind = MangoRuntime
     return kind(
-        hierarchy, config, log=log, timeout=timeout, strategy=strategy, aggregation=aggregation
+        hierarchy,
+        config,
+        log=log,
+        timeout=timeout,
+        strategy=strategy,
+        aggregation=aggregation,
+        network=network,
     )
 
 

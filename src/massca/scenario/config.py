@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from massca.model import (
     WITHIN_CELL,
     ConfigurationError,
 )
+from massca.model.network import Network
 from massca.scenario.profiles import PROFILE_YEAR
 
 __all__ = ["ScenarioConfig", "read_config_file"]
@@ -58,6 +59,13 @@ class ScenarioConfig:
     ``auto`` starts a Mosquitto, else ``HOST:PORT``) (1: all agents in the MAS's
     process; see `massca.compat.mango`).
 
+    ``delay``, ``cell_delays``, ``loss``, ``deadline``: simulate the ICT network between
+    the agents (`massca.model.network`, seeded with ``seed``) when any is given: every
+    link's one-way delay in ms, a cell's own link to the coordinator (``{"cell-1": 40}``),
+    the probability that a message is lost, and how long the coordinator waits for each
+    phase in ms (None: twice the longest round trip). The native runtime in one process,
+    and not with ``cohda``.
+
     ``strategy`` / ``within``: the between-cells and within-cell strategies
     (`massca.model.strategy`). ``interface_scale``: each cell's import/export limit is
     the rating of the transformers that tie it to the 110 kV bus (50 MW) times this.
@@ -85,6 +93,10 @@ class ScenarioConfig:
     placement: str = "blocks"
     transport: str = "tcp"
     broker: str = "auto"
+    delay: float | None = None
+    cell_delays: dict[str, float] = field(default_factory=dict)
+    loss: float | None = None
+    deadline: float | None = None
     log: bool = True
 
     def __post_init__(self) -> None:
@@ -192,8 +204,45 @@ class ScenarioConfig:
                 f"horizon = {self.horizon!r}: only the cohda strategy plans over a horizon "
                 "(give --strategy cohda, or horizon 1)"
             )
+        problems.extend(self._network_problems())
         if problems:
             raise ConfigurationError("; ".join(problems))
+
+    def network(self) -> Network | None:
+        """The simulated network, without the cells' own link delays (those go with the
+        cells' agents), or None when the network is not simulated."""
+        given = (self.delay, self.loss, self.deadline)
+        if all(value is None for value in given) and not self.cell_delays:
+            return None
+        return Network(self.delay or 0.0, {}, self.loss or 0.0, self.seed, self.deadline)
+
+    def _network_problems(self) -> list[str]:
+        try:
+            network = self.network()
+        except ConfigurationError as error:
+            return [str(error)]
+        if network is None:
+            return []
+        problems = []
+        names = {f"cell-{k}" for k in range(self.cells)}
+        for cell, delay in self.cell_delays.items():
+            if cell not in names:
+                problems.append(
+                    f"cell_delays: no cell {cell!r} (the cells are cell-0 to cell-{self.cells - 1})"
+                )
+            elif not (type(delay) in (int, float) and 0 <= delay < math.inf):
+                problems.append(f"cell_delays: {cell} = {delay!r}: give ms, a finite number >= 0")
+        if self.runtime != "native" or self.processes != 1:
+            problems.append(
+                "a simulated network (delay, loss) runs on the native runtime in one process: "
+                "give runtime native and processes 1"
+            )
+        if self.strategy == "cohda":
+            problems.append(
+                "a simulated network (delay, loss) is not supported with the cohda strategy: "
+                "its negotiation would wait for a lost view forever"
+            )
+        return problems
 
     def start_time(self) -> datetime:
         """The simulated start, as a datetime."""
@@ -220,6 +269,7 @@ _NUMBER = "a number"
 _WHOLE = "a whole number"
 _TEXT = "text"
 _SWITCH = "true or false"
+_TABLE = "a table of names to numbers"
 
 
 def _kind_of(field: str) -> str:
@@ -229,6 +279,8 @@ def _kind_of(field: str) -> str:
         return _WHOLE
     if annotation.startswith("float"):
         return _NUMBER
+    if annotation.startswith("dict"):
+        return _TABLE
     return _SWITCH if annotation == "bool" else _TEXT
 
 
@@ -246,6 +298,7 @@ def _wrong_types(config: ScenarioConfig) -> list[str]:
             _NUMBER: type(value) in (int, float),
             _SWITCH: type(value) is bool,
             _TEXT: type(value) is str,
+            _TABLE: type(value) is dict and all(type(k) is str for k in value),
         }[kind]
         if not fits:
             wrong.append(f"{f.name} = {value!r}: must be {kind}, not {type(value).__name__}")

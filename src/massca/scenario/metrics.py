@@ -145,6 +145,8 @@ class RunTally:
         self._flow: dict[str, float] = {}  # and what its batteries drew in that step
         self.negotiation_messages: list[int] = []  # per time step that negotiated
         self.negotiations_capped = 0
+        self.missing = 0  # agents that missed a deadline, over every iteration
+        self.unsettled = 0  # time steps whose iterations ran out before convergence
 
     def add(self, row: Row) -> None:
         """Count one row of ``results.csv``."""
@@ -158,6 +160,8 @@ class RunTally:
         if messages:
             self.negotiation_messages.append(messages)
         self.negotiations_capped += int(row.get("mas_negotiations_capped") or 0)
+        self.missing += int(row.get("mas_missing") or 0)
+        self.unsettled += row.get("mas_settled") == "0"
         hours = self.hours
         parts: dict[str, list[float]] = {name: [] for name in self._totals}
         energy = {cell: _mw(row, f"{cell}_energy") for cell in self.cells}

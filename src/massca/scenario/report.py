@@ -25,7 +25,7 @@ import numpy as np
 
 from massca.scenario.metrics import FIGURE_LABELS, cell_names, read_rows, resolution
 
-__all__ = ["plot_comparison", "plot_run", "plot_scalability"]
+__all__ = ["plot_comparison", "plot_losses", "plot_run", "plot_scalability"]
 
 COLOURS = {"balanced": "#2ca02c", "oversupplied": "#ff7f0e", "undersupplied": "#1f77b4"}
 RESOLVED_BY = (
@@ -308,6 +308,29 @@ def plot_comparison(figures: Mapping[str, Mapping[str, float]], path: Path) -> P
     middle.set(title="Balanced after redispatch", ylabel="% of cell-steps", ylim=(0, 100))
     right.set_xticks(range(len(strategies)), short)
     right.set(title="Cost (optimal's objective)", ylabel="cost per MW x hours")
+    return _save(figure, path, plt)
+
+
+def plot_losses(runs: Sequence[tuple[str, float, Mapping[str, float]]], path: Path) -> Path:
+    """Control quality against the simulated network's loss rate, one line per strategy:
+    the share of balanced cell-steps after redispatch and the unresolved energy.
+    ``runs``: (strategy, loss rate, figures)."""
+    plt = _pyplot()
+    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5))
+    strategies = list(dict.fromkeys(strategy for strategy, _, _ in runs))
+    for strategy in strategies:
+        points = sorted((loss, f) for s, loss, f in runs if s == strategy)
+        losses = [100 * loss for loss, _ in points]
+        left.plot(losses, [f["balanced_after"] for _, f in points], marker="o", label=strategy)
+        right.plot(losses, [f["unresolved_mwh"] for _, f in points], marker="o", label=strategy)
+    left.set(
+        title="Balanced after redispatch",
+        xlabel="messages lost [%]",
+        ylabel="% of cell-steps",
+        ylim=(0, 100),
+    )
+    right.set(title="Unresolved imbalance", xlabel="messages lost [%]", ylabel="MWh")
+    left.legend(fontsize="small")
     return _save(figure, path, plt)
 
 

@@ -23,7 +23,11 @@ MAS's wall time over all iterations of the time step; the MAS sends running tota
 because mosaik passes simulators outside the weak loop's group only the last value of a
 time step), ``mas_negotiation_messages`` and ``mas_negotiations_capped`` (the views the
 cells exchanged in the time step's negotiations and how many of those hit their message
-cap; 0 unless the strategy negotiates, ``cohda``). Cells' values are those of the *last*
+cap; 0 unless the strategy negotiates, ``cohda``) and ``mas_missing`` (over a simulated
+network: the agents that missed a deadline, counted in every iteration of the time
+step; a cell's values are then what its units really did) and ``mas_settled`` (0 when
+the time step's iterations ran out before the MAS converged, which ``massca run``
+accepts over a simulated network). Cells' values are those of the *last*
 iteration of a time step (after redispatch converged). A row is written and flushed
 when the next time step begins, and the last one at ``finalize``: a run that stops early
 keeps every completed step.
@@ -115,6 +119,8 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             "mas_step_ms",
             "mas_negotiation_messages",
             "mas_negotiations_capped",
+            "mas_missing",
+            "mas_settled",
         ]
         self.file = open(path, "w", newline="")  # noqa: SIM115 - closed in finalize
         self.writer = csv.DictWriter(self.file, fieldnames=columns)
@@ -140,6 +146,8 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 "mas_step_ms": 0.0,
                 "mas_negotiation_messages": 0,
                 "mas_negotiations_capped": 0,
+                "mas_missing": 0,
+                "mas_settled": 1,
             }
         row = self.row
         for attr, values in inputs.get("Collector-0", {}).items():
@@ -175,6 +183,10 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             row["mas_negotiation_messages"] = value
         elif attr == "negotiations_capped":
             row["mas_negotiations_capped"] = value
+        elif attr == "missing":
+            row["mas_missing"] = value
+        elif attr == "settled":
+            row["mas_settled"] = value
 
     def _write(self) -> None:
         assert self.file is not None

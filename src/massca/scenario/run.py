@@ -45,7 +45,10 @@ class RunSummary:
     energy over capacity); empty for a run without batteries. ``negotiation``: for a
     negotiating strategy (``cohda``), the time ``steps`` in which cells exchanged views,
     the ``messages`` (views delivered) in total and the ``median`` per such step, and how
-    many negotiations hit their message cap (``capped``); else empty.
+    many negotiations hit their message cap (``capped``); else empty. ``loss``: the
+    simulated network's loss rate (None without one); ``missing``: the agents that missed
+    a deadline, summed over every iteration; ``unsettled``: the time steps whose
+    iterations ran out before the MAS converged.
     """
 
     out: Path
@@ -61,6 +64,9 @@ class RunSummary:
     figures: dict[str, float] = field(default_factory=dict)
     storage: dict[str, float] = field(default_factory=dict)
     negotiation: dict[str, float] = field(default_factory=dict)
+    loss: float | None = None
+    missing: int = 0
+    unsettled: int = 0
     last_time: str = ""
     stopped: str | None = None
     log_path: Path | None = None
@@ -180,6 +186,9 @@ def summarise(
         figures=run_figures.to_json(),
         storage=storage,
         negotiation=tally.negotiation(),
+        loss=None if config.network() is None else config.loss or 0.0,
+        missing=tally.missing,
+        unsettled=tally.unsettled,
         last_time=tally.last_time,
         stopped=stopped,
         log_path=log_path,
@@ -236,6 +245,9 @@ def _json(summary: RunSummary) -> dict[str, object]:
         "figures": summary.figures,
         "storage": summary.storage,
         "negotiation": summary.negotiation,
+        "loss": summary.loss,
+        "missing": summary.missing,
+        "unsettled": summary.unsettled,
         "last_time": summary.last_time,
         "stopped": summary.stopped,
         "log": None if summary.log_path is None else str(summary.log_path),

@@ -38,6 +38,7 @@ from massca.compat.mosaik.convert import STORAGE_INPUTS
 from massca.compat.mosaik.groups import GROUP_MODEL
 from massca.memory import check_fits
 from massca.model.builders import split_evenly
+from massca.model.network import Network
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.grid import GridUnit, build_grid, interface_ratings
 from massca.scenario.gridsim import numba_pays_off
@@ -140,6 +141,7 @@ def build_world(
     grid = gridsim.Grid(net=net)
     entities = {e.eid: e for e in grid.children}
     log_path = out / LOG_NAME if config.log else None
+    network = config.network()
     with world.group():
         massim = world.start(
             "MAS",
@@ -152,9 +154,13 @@ def build_world(
             log=None if log_path is None else str(log_path),
             performance=True,
             convergence_max_steps=5,
+            # over a lossy network a time step may not settle in its iterations: that is
+            # part of what a study of loss measures, not a failure of the run
+            on_no_convergence="raise" if network is None else "accept",
             between_cells=config.strategy,
             within_cell=config.within,
             **({"cohda": {"horizon": config.horizon}} if config.horizon > 1 else {}),
+            **({} if network is None else {"network": _network_settings(network)}),
             limits={}
             if config.grid_limit is None
             else {"import_max": config.grid_limit, "export_max": config.grid_limit},
@@ -177,8 +183,13 @@ def build_world(
             say(f"creating the agents of cell {cell + 1} of {config.cells} ...")
             said = time.monotonic()
         limit = ratings[cell] * config.interface_scale
+        delay = config.cell_delays.get(f"cell-{cell}")
         cell_agent = massim.MosaikAgents.create(
-            num=1, controller=None, import_max=limit, export_max=limit
+            num=1,
+            controller=None,
+            import_max=limit,
+            export_max=limit,
+            **({} if delay is None else {"delay": delay}),
         )[0]
         cells[cell_agent.eid] = f"cell-{cell}"
         cell_agents.append(cell_agent)
@@ -242,6 +253,8 @@ def build_world(
         "iterations",
         "negotiation_messages",
         "negotiations_capped",
+        "missing",
+        "settled",
     )
     world.connect(ext_grid, collector, "P[MW]")
     return ScenarioWorld(world, agents, units, cells, log_path, results_path, storage_mwh)
@@ -342,3 +355,13 @@ def _agents(sims: _Sims, controller: str, units: list[GridUnit]) -> Any:
         units=[_BANDS[u.kind] for u in units],
         priorities=[MERIT_LEVELS[u.profile] for u in units],
     )
+
+
+def _network_settings(network: Network) -> dict[str, Any]:
+    """MAS_CONFIG's ``network`` for ``network`` (the cells' own delays go with them)."""
+    return {
+        "delay": network.delay_ms,
+        "loss": network.loss,
+        "seed": network.seed,
+        "deadline": network.deadline_ms,
+    }

@@ -26,6 +26,7 @@ from massca.model import (
     ExchangeLimits,
     StepConfig,
 )
+from massca.model.network import Network
 
 __all__ = ["ALIASES", "HOOKS", "KEYS", "MasConfig"]
 
@@ -51,7 +52,8 @@ KEYS = {
     "performance": "output the MAS step's wall time as 'steptime' [s] on the coordinator",
     "convergence_steps": "converged iterations needed before outputs stop (default 1)",
     "convergence_max_steps": "iterations of one time step before it fails (default 5)",
-    "on_no_convergence": "'raise' (default) or 'warn' when convergence_max_steps is hit",
+    "on_no_convergence": "'raise' (default), 'warn' or 'accept' (silently) when "
+    "convergence_max_steps is hit: the time step ends as the iteration before left it",
     "state_dict": "the prototype's state template, passed to the hooks as given",
     **dict.fromkeys(HOOKS, "a user hook (see the README)"),
     "runtime": "'native' (default) or 'mango'",
@@ -75,6 +77,9 @@ KEYS = {
     "'grid', 'unresolved'}",
     "cohda": "options of 'cohda': {'levels', 'topology', 'neighbours', 'seed', 'max_messages', "
     "'target'} (see massca.model.CohdaStrategy)",
+    "network": "simulate the ICT network (native runtime, one process): {'delay': ms of every "
+    "link, 'loss': probability, 'seed': n, 'deadline': ms} (a link's own delay: "
+    "create(delay=ms); see massca.model.network)",
 }
 """Every key the MAS simulator accepts, with what it means."""
 
@@ -103,6 +108,7 @@ class MasConfig:
     within_cell: str | Callable[..., Any] = "proportional"
     costs: Costs | None = None
     cohda: CohdaStrategy | None = None
+    network: Network | None = None
 
     @classmethod
     def parse(cls, params: Mapping[str, Any]) -> MasConfig:
@@ -142,8 +148,8 @@ class MasConfig:
         if "state_dict" in values:
             config["state_dict"] = values["state_dict"]
         policy = values.get("on_no_convergence", "raise")
-        if policy not in ("raise", "warn"):
-            problems.append(f"on_no_convergence = {policy!r}: choose 'raise' or 'warn'")
+        if policy not in ("raise", "warn", "accept"):
+            problems.append(f"on_no_convergence = {policy!r}: choose 'raise', 'warn' or 'accept'")
         config["on_no_convergence"] = policy
         runtime = values.get("runtime", "native")
         if runtime not in RUNTIMES:
@@ -177,6 +183,7 @@ class MasConfig:
             config["timeout"] = float(timeout)
         step = _step_config(values, problems)
         _strategy(values, hooks, problems, config)
+        _network(values, problems, config)
         if problems:
             raise ConfigurationError("MAS configuration: " + "; ".join(problems))
         assert step is not None
@@ -204,6 +211,33 @@ def _function(key: str, value: Any, problems: list[str]) -> Callable[..., Any] |
         problems.append(f"{key} = {value!r}: names a {type(function).__name__}, not a function")
         return None
     return function  # type: ignore[no-any-return]
+
+
+NETWORK_KEYS = ("delay", "loss", "seed", "deadline")
+
+
+def _network(values: Mapping[str, Any], problems: list[str], out: dict[str, Any]) -> None:
+    """The ``network`` key as a `Network` (without per-link delays: those come with the
+    agents, ``create(delay=...)``)."""
+    given = values.get("network")
+    if given is None:
+        return
+    if not isinstance(given, Mapping) or set(given) - set(NETWORK_KEYS):
+        problems.append(
+            f"network = {given!r}: give a mapping of {', '.join(map(repr, NETWORK_KEYS))}"
+        )
+        return
+    if values.get("runtime", "native") != "native" or values.get("processes", 1) != 1:
+        problems.append("network: a simulated network runs on the native runtime in one process")
+    try:
+        out["network"] = Network(
+            given.get("delay", 0.0),
+            loss=given.get("loss", 0.0),
+            seed=given.get("seed", 0),
+            deadline_ms=given.get("deadline"),
+        )
+    except ConfigurationError as error:
+        problems.append(str(error))
 
 
 def _int(

@@ -76,6 +76,7 @@ from massca.model import (
     StepConfig,
     StepResult,
 )
+from massca.model.network import Network
 
 __all__ = ["META", "MODEL", "MosaikAgents"]
 
@@ -96,6 +97,7 @@ META: dict[str, Any] = {
                 "priority",
                 "import_max",
                 "export_max",
+                "delay",
             ],
             "attrs": [
                 "current",
@@ -122,6 +124,8 @@ META: dict[str, Any] = {
                 "iterations",
                 "negotiation_messages",
                 "negotiations_capped",
+                "missing",
+                "settled",
             ],
         },
         GROUP_MODEL: {
@@ -149,6 +153,7 @@ class _Entity:
     interface: ExchangeLimits | None = None  # a cell's
     group: str | None = None  # the unit group a member unit belongs to
     position: int = 0  # and its place in the group's lists
+    delay: float | None = None  # ms of its link to its parent, over a simulated network
 
 
 class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
@@ -172,6 +177,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._steptime = 0.0
         self._steptime_total = 0.0
         self._negotiated = (0, 0)  # this time step's negotiation messages, capped negotiations
+        self._missing = 0  # agents missing a deadline in this time step, over its iterations
+        self._settled = True  # whether this time step's loop ended without being exhausted
         self._closed = False
         self._output_hook: Any = None
         self._bands: dict[str, str] = {}
@@ -208,6 +215,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         priority: float | None = None,
         import_max: float | None = None,
         export_max: float | None = None,
+        delay: float | None = None,
         units: list[str] | None = None,
         priorities: list[float] | None = None,
     ) -> list[dict[str, Any]]:
@@ -229,6 +237,11 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 "inputs (soc, capacity, charge_max, discharge_max), not from min/max"
             )
         parent = self._resolve(controller)
+        if delay is not None and not (type(delay) in (int, float) and 0 <= delay < math.inf):
+            raise ConfigurationError(
+                f"create(delay={delay!r}): give the one-way delay of the agent's link to its "
+                "parent in ms, a finite number >= 0"
+            )
         params = band_params(min, max)
         level = merit_level(priority)
         interface = interface_params(import_max, export_max)
@@ -244,7 +257,15 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     "create(import_max=..., export_max=...): interface limits belong to "
                     "cells (controller=None), not to the coordinator or agents below a cell"
                 )
-            self._entities[eid] = _Entity(eid, entity_parent, dict(params), unit, level, interface)
+            entity = _Entity(eid, entity_parent, dict(params), unit, level, interface)
+            if delay is not None:
+                if entity_parent is None:
+                    raise ConfigurationError(
+                        "create(delay=...): the coordinator has no link to a parent; give "
+                        "each cell (or agent below) its link's delay"
+                    )
+                entity.delay = delay
+            self._entities[eid] = entity
             created.append({"eid": eid, "type": model})
         return created
 
@@ -322,6 +343,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             placement=self.config.placement,
             transport=self.config.transport,
             broker=self.config.broker,
+            network=self._network(),
         )
         self.host = hosting_for(runtime)
         yield self.host.start()
@@ -353,13 +375,18 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._steptime = clock.perf_counter() - started
         self._steptime_total = self._steptime + (self._steptime_total if iteration else 0.0)
         self._negotiated = _negotiated(self._negotiated if iteration else (0, 0), result)
+        self._missing = len(result.missing) + (self._missing if iteration else 0)
         self._result = result
         self._measured = self._states  # get_data runs before the next step changes it
-        self._tally = tally(self._tally if iteration else None, result)
         self._loop, outcome = self._loop.leave(result.converged)
-        if outcome is Outcome.EXHAUSTED:
-            self._not_converged(time, result)
         self._emit_setpoints = self._loop.emits_setpoints(outcome)
+        if self._emit_setpoints or outcome is Outcome.CONVERGED:
+            # an exhausted loop's last set-points go to nobody (see WeakLoop): the cells'
+            # tallies stay as the iteration before left them
+            self._tally = tally(self._tally if iteration else None, result)
+        self._settled = outcome is not Outcome.EXHAUSTED
+        if not self._settled:
+            self._not_converged(time, result)
         self._report(time, iteration, result)
         return None
 
@@ -477,6 +504,19 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             e.eid: e.interface for e in self._entities.values() if e.interface is not None
         }
         return replace(self.config.step, interfaces=interfaces)
+
+    def _network(self) -> Network | None:
+        """The simulated network of MAS_CONFIG ``network`` and the agents' link delays;
+        `ConfigurationError` for a link delay without a network."""
+        delayed = sorted(eid for eid, e in self._entities.items() if e.delay is not None)
+        if self.config.network is None:
+            if delayed:
+                raise ConfigurationError(
+                    f"create(delay=...) for {', '.join(delayed[:5])}: link delays need a "
+                    "simulated network; give MAS_CONFIG 'network', e.g. {'delay': 0}"
+                )
+            return None
+        return _with_links(self.config.network, self._entities)
 
     def _priorities(self) -> dict[str, float]:
         return {e.eid: e.priority for e in self._entities.values() if e.priority is not None}
@@ -662,6 +702,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     values[attr] = self._negotiated[0]
                 elif attr == "negotiations_capped":
                     values[attr] = self._negotiated[1]
+                elif attr == "missing":
+                    values[attr] = self._missing
+                elif attr == "settled":
+                    values[attr] = int(self._settled)
         return values
 
     @staticmethod
@@ -707,7 +751,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             raise ConvergenceError(
                 message + "; raise convergence_max_steps or set on_no_convergence='warn'"
             )
-        log.warning("no convergence", time=time, balance=balance, plan=str(result.plan))
+        if self.config.on_no_convergence == "warn":
+            log.warning("no convergence", time=time, balance=balance, plan=str(result.plan))
 
     def _report(self, time: int, iteration: int, result: StepResult) -> None:
         verbose = self.config.verbose
@@ -745,6 +790,12 @@ mark(
         f"hook {frame.f_locals['hook']} of {frame.f_locals['agent']!r}",
     ),
 )
+
+
+def _with_links(network: Network, entities: Mapping[str, _Entity]) -> Network:
+    """``network`` with the link delays its agents were created with."""
+    links = {eid: e.delay for eid, e in entities.items() if e.delay is not None}
+    return replace(network, links=links) if links else network
 
 
 def _negotiated(before: tuple[int, int], result: StepResult) -> tuple[int, int]:
