@@ -24,15 +24,16 @@ UNITS = "tests.integration.unitsim:UnitSim"
 STEP = 900
 
 
-def world_with(mas_starter: dict, **mas_config):
+def world_with(mas_starter: dict, cell_params: dict | None = None, **mas_config):
     """A seed-style scenario: coordinator, cell A (3 units at depth 1), cell B (2 units
-    under two intermediate controllers, depth 3). Returns (world, unit sim, entities)."""
+    under two intermediate controllers, depth 3); ``cell_params`` go to the cells'
+    create. Returns (world, unit sim, entities)."""
     world = mosaik.World({"Units": {"python": UNITS}, "MAS": mas_starter})
     with world.group():
         massim = world.start("MAS", step_size=STEP, **mas_config)
         unitsim = world.start("Units", step_size=STEP)
     coordinator = massim.MosaikAgents()  # core agent for the mosaik communication
-    cells = massim.MosaikAgents.create(num=2, controller=None)
+    cells = massim.MosaikAgents.create(num=2, controller=None, **(cell_params or {}))
     agents = []
     specs = [
         (cells[0].eid, "production", [5.0, 4.0, 6.0], (0.0, 1.0)),
@@ -911,3 +912,30 @@ def test_input_method_sees_each_group_member_as_a_unit_entity(tmp_path) -> None:
     assert sorted(first) == [f"Agent_{n}" for n in range(5, 10)]
     assert first["Agent_5"]["current"] == {"Units-0.units-0": 5.0}  # its own value
     assert first["Agent_6"]["max"] == {"Units-0.units-0": pytest.approx(1.2)}
+
+
+def test_the_seed_scenario_runs_over_a_lossy_simulated_network_and_replays(tmp_path) -> None:
+    """MAS_CONFIG 'network' and the cells' own link delays (create(delay=...)): answers go
+    missing, the run goes on (on_no_convergence 'accept'), the log names the network
+    and replays."""
+    log = tmp_path / "mas.jsonl"
+    network = {"delay": 2, "loss": 0.3, "seed": 5}
+    world, _, _ = world_with(
+        LOCAL, {"delay": 7.5}, log=str(log), network=network, on_no_convergence="accept"
+    )
+    world.run(until=4 * STEP, print_progress=False)
+    contents = read_log(log)
+    described = contents.header.config["network"]
+    assert (described["delay_ms"], described["loss"], described["seed"]) == (2, 0.3, 5)
+    assert set(described["links"].values()) == {7.5}  # both cells' links
+    reports = [e for e in contents.events if e.kind == "report"]
+    assert any(e.body.get("missing") for e in reports)
+    _, report = replay_file(log)
+    assert report.ok, report.divergence and report.divergence.describe()
+    assert report.steps == 4
+
+
+def test_a_link_delay_without_a_network_is_one_clear_error() -> None:
+    world, _, _ = world_with(LOCAL, {"delay": 5})
+    text = error_text(run_failing(world, STEP))
+    assert "create(delay=...) for Agent_1, Agent_2: link delays need a simulated network" in text

@@ -327,3 +327,52 @@ def test_a_run_over_worker_processes_gives_the_same_results_and_replays(
     assert report.ok
     assert report.steps == 4
     assert header.config["runtime"] == "processes"
+
+
+def test_compare_over_a_lossy_network_shows_control_degrade_and_every_log_replays(
+    tmp_path, capsys
+) -> None:
+    """The same runs at no loss and at half the messages lost: the lossless run is the
+    plain run (a network without loss changes nothing), the lossy one misses answers,
+    balances fewer cells and leaves more unresolved; both logs replay."""
+    out = tmp_path / "loss"
+    common = ["--cells", "2", "--until", "7200", "--quiet"]
+    code = main(
+        ["compare", *common, "--strategies", "cellular", "--loss", "0", "0.5", "--out", str(out)]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "cellular/proportional loss 0.5" in printed
+    assert "answers missed [agent-iterations]" in printed
+    rows = {float(r["loss"]): r for r in rows_of(out / "comparison.csv")}
+    assert int(rows[0.0]["missing"]) == 0
+    assert int(rows[0.5]["missing"]) > 0
+    assert float(rows[0.5]["unresolved_mwh"]) > float(rows[0.0]["unresolved_mwh"])
+    assert float(rows[0.5]["balanced_after"]) < float(rows[0.0]["balanced_after"])
+    assert (out / "loss.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in ("cellular-loss-0", "cellular-loss-0.5"):
+        header, report = replay_file(out / name / "events.zst")
+        assert report.ok, report.divergence and report.divergence.describe()
+        assert header.config["network"]["seed"] == 13  # the scenario's seed
+    plain = tmp_path / "plain"
+    assert main(["run", *common, "--no-plots", "--out", str(plain)]) == 0
+    untimed = [c for c in rows_of(plain / "results.csv")[0] if c.startswith("cell-")]
+    assert [[r[c] for c in untimed] for r in rows_of(out / "cellular-loss-0" / "results.csv")] == [
+        [r[c] for c in untimed] for r in rows_of(plain / "results.csv")
+    ]
+
+
+def test_a_cell_behind_a_slow_link_misses_the_deadline_every_step(tmp_path) -> None:
+    out = tmp_path / "slow"
+    arguments = ["run", "--cells", "2", "--until", "3600", "--quiet", "--no-plots"]
+    code = main([*arguments, "--delay", "2", "cell-1=500", "--deadline", "100", "--out", str(out)])
+    assert code == 0
+    rows = rows_of(out / "results.csv")
+    assert all(int(r["mas_missing"]) >= 1 for r in rows)
+    assert all(float(r["cell-1_production_change"]) == 0.0 for r in rows)
+    assert all(float(r["cell-1_unresolved"]) == float(r["cell-1_balance"]) for r in rows)
+    _, report = replay_file(out / "events.zst")
+    assert report.ok
+    stream = open_log(out / "events.zst")
+    reports = [e for _, e in stream if e.kind == "report"]
+    assert all("missing" in e.body for e in reports)

@@ -18,9 +18,10 @@ answered, at once.
 Over a simulated network (``network``, `massca.model.network`; the native core only) the
 run queue becomes a queue in simulated time: each message is delivered at its arrival
 (sent at the time its sender handled the message that made it send, plus its link's
-delay), lost ones never, ties in the order sent; a step's clock starts at 0 and the
-queue is drained completely, so no timer outlives its step. The agents are ``timed``:
-parents go on without children that missed their deadline.
+delay), lost ones never (ties: `massca.model.network.Wiring.rank`); a step's clock
+starts at 0, and whatever is still on its way when the coordinator reports arrives after
+the step and is dropped, timers included. The agents are ``timed``: parents go on
+without children that missed their deadline.
 
 The step timeout, on both runtimes: on the main thread a hard deadline
 (`massca.actors.deadline`) cuts a handler or hook that runs past it, blocking or not, and
@@ -421,15 +422,15 @@ class NativeRuntime(Runtime):
                     raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
 
     async def _run_over_network(self, start: StepStart) -> None:
-        """`_run` in simulated time: messages in order of arrival, until none is left
-        (timers that outlived their phase included)."""
+        """`_run` in simulated time: messages in order of arrival, until the coordinator
+        reports; what is still on its way then is dropped."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
         timeline, agents, pop = self._timeline, self.agents, heapq.heappop
         self._now = 0
         self._send_over_network(ENVIRONMENT, self.hierarchy.root, start)
         handled = 0
-        while timeline:
+        while timeline and self._report is None:
             self._now, _, _, _, sender, receiver, message = pop(timeline)
             try:
                 agent = agents[receiver]
@@ -443,6 +444,7 @@ class NativeRuntime(Runtime):
                 if loop.time() > deadline:
                     timeline.clear()
                     raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
+        timeline.clear()  # too late for this step
 
 
 def kind_of(message: Any) -> str:

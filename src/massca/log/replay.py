@@ -16,7 +16,8 @@ A log recorded over a simulated network (``network``: a
 event is delivered at its arrival (its sender's time when it sent it, plus the transit),
 lost ones never, ties in the runtime's order (the network's ``rank``, then ``seq``);
 before an agent's next recorded message is checked, deliveries are made in that order
-until the agent has sent one, and a step is drained before the next one starts.
+until the agent has sent one; when the coordinator reports, what is still on its way is
+dropped, as the runtime drops it.
 """
 
 from __future__ import annotations
@@ -150,8 +151,6 @@ def replay(
         elif event.iteration != last.iteration:
             iterations += 1
         last = event
-    if divergence is None and timeline is not None:
-        divergence = timeline.drain()
     if divergence is None and log.torn_line is None:
         divergence = _leftover(produced, last, codec)
     return ReplayReport(
@@ -185,9 +184,8 @@ class _Timeline:
     def replay(self, event: Event) -> Divergence | None:
         """Check ``event`` against what its sender produced (delivering what arrived
         before it sent it), then schedule its deliveries."""
-        sent_at = 0
+        sent_at, divergence = 0, None
         if event.sender == ENVIRONMENT:
-            divergence = self.drain()  # the runtime drained the last step before this one
             self.now = 0
         else:
             divergence = self._until_sent(event.sender)
@@ -197,6 +195,9 @@ class _Timeline:
                 divergence = _check_sent(event, self._produced, self._codec)
         if divergence is not None:
             return divergence
+        if event.receiver == ENVIRONMENT:  # the report: the step is over
+            self._pending.clear()
+            return None
         return self._schedule(event, sent_at)
 
     def _schedule(self, event: Event, sent_at: int) -> Divergence | None:
@@ -225,14 +226,6 @@ class _Timeline:
         """Deliver in order of arrival until ``sender`` has produced a message."""
         produced, pending = self._produced, self._pending
         while not produced.get(sender) and pending:
-            divergence = self._deliver_next()
-            if divergence is not None:
-                return divergence
-        return None
-
-    def drain(self) -> Divergence | None:
-        """Deliver everything still on its way."""
-        while self._pending:
             divergence = self._deliver_next()
             if divergence is not None:
                 return divergence
