@@ -15,24 +15,30 @@ from massca.actors.messages import (
     DONE_PHASE,
     REQUEST,
     Answer,
+    CellOrders,
     Deadline,
     ProtocolCodec,
+    Redispatch,
     Report,
 )
 from massca.errors import ConfigurationError
 from massca.model import (
     ZERO_FLEXIBILITY,
     Balance,
+    CellPlan,
     CohdaStrategy,
     Flexibility,
+    Hierarchy,
     Plan,
     ProtocolError,
     State,
     StepConfig,
     Strategy,
+    aggregate,
     cells_hierarchy,
 )
 from massca.model.network import Network
+from massca.model.state import pinned
 
 TREE = cells_hierarchy(2, depth=2, loads=2, generators=1)  # coordinator > cell > ctl > ctl
 
@@ -175,3 +181,37 @@ def test_a_step_where_every_message_is_lost_moves_no_unit() -> None:
     assert result.missing == TREE.cells
     assert dict(result.targets) == states
     assert all(c.plan.unresolved == c.state.balance for c in result.cells.values())
+
+
+def test_a_silent_child_counts_at_its_last_reported_point_without_flexibility() -> None:
+    """No flexibility, no change: a controller that heard a child in an earlier step
+    counts it pinned at what it reported then, and gives it no order; one it never heard
+    is left out."""
+    tree = Hierarchy.from_parents(
+        {"c": ("coordinator", None), "k": ("cell", "c"), "a": ("unit", "k"), "b": ("unit", "k")}
+    )
+    sent: list[tuple[str, object, object]] = []
+    cell = build_agents(tree, StepConfig(), lambda s, to, m: sent.append((s, to, m)), timed=True)[
+        "k"
+    ]
+    a1 = State(Flexibility(0, 4, 1), ZERO_FLEXIBILITY)
+    b1 = State(ZERO_FLEXIBILITY, Flexibility(1, 3, 2))
+    cell.receive("c", REQUEST)
+    cell.receive("b", Answer(b1))
+    cell.receive("k", Deadline(ANSWERS))  # "a" never heard of: left out
+    assert sent[-1][2] == Answer(b1, None, sent[-1][2].proposal, None, ("a",))
+    cell.receive("c", REQUEST)  # the next step: both answer
+    cell.receive("a", Answer(a1))
+    cell.receive("b", Answer(b1))
+    cell.receive("c", REQUEST)  # and the next: "b" is silent
+    a2 = State(Flexibility(0, 4, 3), ZERO_FLEXIBILITY)
+    cell.receive("a", Answer(a2))
+    cell.receive("k", Deadline(ANSWERS))
+    answer = sent[-1][2]
+    assert isinstance(answer, Answer)
+    assert answer.missing == ("b",)
+    assert answer.state == aggregate([a2, pinned(b1)])  # b at 2 MW, no room to move
+    assert answer.state.consumption == Flexibility(2, 2, 2)
+    cell.receive("c", CellOrders({"k": CellPlan(-1.0, 0.0, 0.0, 0.0, 0.0)}))
+    orders = [(to, m) for s, to, m in sent if isinstance(m, Redispatch)]
+    assert [to for to, _ in orders] == [("a",)]  # the silent child gets no order

@@ -25,10 +25,13 @@ step.
 
 Over a simulated network (``timed``, `massca.model.network`), a parent that asks its
 children (for answers, or to carry out orders) also sends itself a `Deadline`; if it
-arrives before every child has replied, the parent goes on with those that did: a silent
-child's state is left out of the aggregate (no flexibility) and it is given no order (no
-change), and the parent's answer names it as ``missing``. A reply that comes after the
-parent has gone on is dropped.
+arrives before every child has replied, the parent goes on with those that did. A silent
+child counts as "no flexibility, no change": a controller counts it at the operating
+point it last reported (in an earlier step), pinned (no room to move), or not at all if
+it never reported; the coordinator leaves a silent cell out of its decision (a cell's
+part is the cell's own proposal, which it did not send). Either way it is given no order,
+and the parent's answer names it as ``missing``. A reply that comes after the parent has
+gone on is dropped.
 """
 
 from __future__ import annotations
@@ -93,6 +96,7 @@ from massca.model.cohda_within import CohdaWithin
 from massca.model.dispatch import cell_results
 from massca.model.forecast import combined, horizon_of, padded
 from massca.model.overlay import Overlay
+from massca.model.state import pinned
 
 __all__ = [
     "MODEL_AGGREGATION",
@@ -236,6 +240,7 @@ class _Parent(_Participating):
     __slots__ = (
         "_answers",
         "_combine",
+        "_heard",
         "_moderator",
         "_outstanding",
         "_silent",
@@ -263,6 +268,7 @@ class _Parent(_Participating):
         self._outstanding: set[str] = set()
         self._waiting = ""  # the phase whose deadline counts ("" when none)
         self._silent: set[str] = set()  # children that missed a deadline in this step
+        self._heard: dict[str, State] = {}  # timed: each child's last reported state
         self.missing: tuple[str, ...] = ()  # agents below that missed a deadline
         self._moderator: Moderator | None = None
 
@@ -325,10 +331,23 @@ class _Parent(_Participating):
         if not self._timed:
             return self.children
         missing = list(self._silent)
-        for answer in answers.values():
+        for child, answer in answers.items():
             missing.extend(answer.missing)
+            self._heard[child] = answer.state
         self.missing = tuple(sorted(missing))
         return tuple(c for c in self.children if c in answers)
+
+    def _counted(self, states: dict[str, State]) -> dict[str, State]:
+        """The children's states to aggregate: those that answered (``states``) and each
+        silent one at its last reported operating point, pinned; in canonical order."""
+        if not self._silent:
+            return states
+        heard = self._heard
+        return {
+            c: states[c] if c in states else pinned(heard[c])
+            for c in self.children
+            if c in states or c in heard
+        }
 
     def _answered(self) -> None:
         """Every child has answered (or the deadline passed): decide, pass it on."""
@@ -510,19 +529,19 @@ class ControllerAgent(_Parent):
 
     def _answered(self) -> None:
         answers = self._answers
-        present = self._present()
-        self._states = states = {c: answers[c].state for c in present}
-        self.aggregate = aggregate = self._combine(self.id, states)
+        self._states = states = {c: answers[c].state for c in self._present()}
+        counted = self._counted(states)  # and the silent children, pinned
+        self.aggregate = aggregate = self._combine(self.id, counted)
         if self._within.uses_levels:
             unit_levels = self._unit_levels
             self.levels = merge_levels(
                 levels
-                if (levels := answers[c].levels) is not None
-                else ((unit_levels[c], states[c]),)
-                for c in present
+                if c in states and (levels := answers[c].levels) is not None
+                else ((unit_levels.get(c, 0.0), counted[c]),)
+                for c in counted
             )
         if self._ahead:
-            forecasts = [answers[c].forecast or () for c in present]
+            forecasts = [answers[c].forecast or () for c in states]
             self.forecast = combined(forecasts, self._ahead)
         missing = self.missing if self._timed else ()
         if self.is_cell:

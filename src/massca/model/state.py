@@ -28,6 +28,7 @@ __all__ = [
     "Band",
     "Flexibility",
     "State",
+    "pinned",
 ]
 
 MAX_MW = 1e12
@@ -241,6 +242,16 @@ def moved[B: Band](band: B, current: float) -> B:
     _set_max(result, band.max)
     _set_current(result, current)
     return result
+
+
+def pinned(state: State) -> State:
+    """``state`` without flexibility: each band's min and max at its operating point."""
+    p, c, s = state.production, state.consumption, state.storage
+    return trusted_state(
+        trusted_flexibility(p.current, p.current, p.current),
+        trusted_flexibility(c.current, c.current, c.current),
+        trusted_band(s.current, s.current, s.current),
+    )
 
 
 def trusted_state(
