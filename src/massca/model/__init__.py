@@ -12,7 +12,9 @@ and its band), `aggregation`, `balance` (classification), `redispatch` (merit-or
 plans), `orders` (what parents tell children), `settlement` (residuals between cells and
 to the grid), `config` (`StepConfig`), `dispatch` (the between-cells decision), `costs`,
 the strategies (`between`, `optimal`, `cohda_between`, `within`, `cohda_within`, `strategy`),
-`hierarchy` and `builders` (the agent tree), and `step` (the oracle). For negotiations:
+`hierarchy` and `builders` (the agent tree), and `step` (the oracle). For a simulated
+ICT network: `network` (links, delays, seeded loss, deadlines) and `realized` (what a
+step over it did to the units); import them from their modules. For negotiations:
 `cohda` (COHDA's pure protocol and its reference run), `candidates` (the schedules a
 unit, cell or battery offers), `overlay` (who talks to whom) and `seeded` (seeded
 numbers without a random module); import them from their modules.
