@@ -136,6 +136,7 @@ class Wiring:
     __slots__ = (
         "_delay",
         "_index",
+        "_links",
         "_loss",
         "_parents",
         "_ranks",
@@ -145,9 +146,10 @@ class Wiring:
     )
 
     def __init__(self, network: Network, hierarchy: Hierarchy) -> None:
-        parents = hierarchy.parents
-        self._parents = parents
+        parents = self._parents = dict(hierarchy.parents)
         self._delay = {a: _microseconds(network.links.get(a, network.delay_ms)) for a in parents}
+        self._links = {(a, p): self._delay[a] for a, p in parents.items()}  # both ways
+        self._links.update({(p, a): self._delay[a] for a, p in parents.items()})
         self._index = {node.id: i for i, node in enumerate(hierarchy.nodes)}
         self._loss = network.loss
         self._seed = network.seed
@@ -196,12 +198,8 @@ class Wiring:
         message to itself (a timer), 0 for anything else (it does not cross the network)."""
         if sender == receiver:
             return self._waits[sender]
-        parents = self._parents
-        if parents.get(sender) == receiver:
-            delay = self._delay[sender]
-        elif parents.get(receiver) == sender:
-            delay = self._delay[receiver]
-        else:
+        delay = self._links.get((sender, receiver))
+        if delay is None:
             return 0
         loss = self._loss
         if loss and draw(self._seed, _LOSS_STREAM, seq, self._index[receiver]) < loss:
