@@ -272,6 +272,39 @@ def test_a_killed_broker_is_named_at_once_and_nothing_is_left_behind() -> None:
     assert children() == before
 
 
+@needs_mosquitto
+def test_a_worker_that_stops_answering_is_named_by_its_last_will() -> None:
+    """A frozen worker (SIGSTOP: its process lives, so no process watch sees it, as with a
+    host cut off) misses its keep-alives; the broker publishes its last will and the step
+    fails naming it, long before the step's timeout."""
+    from massca.compat.mango.containers import WILL_KEEPALIVE
+
+    hierarchy = cells_hierarchy(cells=2, depth=1, loads=2, generators=1)
+    timeout = 30.0
+    before = children()
+
+    async def scenario() -> tuple[StepTimeoutError, int, float]:
+        async with ProcessRuntime(
+            hierarchy, processes=2, transport="mqtt", timeout=timeout
+        ) as runtime:
+            await runtime.step(0, 0, synthetic_states(hierarchy, seed=1, step=0))
+            victim = runtime.pids[0]
+            os.kill(victim, signal.SIGSTOP)
+            started = time.monotonic()
+            try:
+                with pytest.raises(StepTimeoutError) as caught:
+                    await runtime.step(900, 0, synthetic_states(hierarchy, seed=1, step=1))
+            finally:
+                os.kill(victim, signal.SIGCONT)  # so that it can be stopped
+            return caught.value, victim, time.monotonic() - started
+
+    error, victim, took = asyncio.run(scenario())
+    assert took < 3 * WILL_KEEPALIVE + 2 < timeout
+    assert f"worker worker-0 (pid {victim}) lost its connection to the MQTT broker" in str(error)
+    assert error.silent == ("cell-0",)
+    assert children() == before
+
+
 def test_an_unreachable_broker_is_one_clear_error_and_nothing_is_left_behind() -> None:
     with socket.socket() as closed:  # a port nobody listens at
         closed.bind(("127.0.0.1", 0))

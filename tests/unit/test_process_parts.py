@@ -23,6 +23,7 @@ from massca.compat.mango.wire import (
     Assign,
     Batch,
     Failed,
+    Gone,
     Hello,
     Ready,
     Stop,
@@ -100,6 +101,7 @@ def test_every_wire_message_survives_the_codec() -> None:
         Batch(0, 0, ()),
         Failed(unit, "redispatch", "RuntimeError: boom", entries[:1]),
         Stop(),
+        Gone("worker-1"),
     ):
         decoded, meta = roundtrip(content)
         assert decoded == content
@@ -112,6 +114,7 @@ def test_type_ids_are_fixed_not_the_order_of_registration() -> None:
     data = WireCodec().encode(MangoMessage(Ready("w"), {}))
     assert orjson.loads(data)[0] == 3
     assert WireCodec().decode(b"[6, {}, null]").content == Stop()
+    assert WireCodec().decode(b'[7, {}, "worker-1"]').content == Gone("worker-1")
 
 
 BATCH = b"[4, {}, [0, 0, %s]]"

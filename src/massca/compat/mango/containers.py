@@ -2,8 +2,9 @@
 defects that bite them worked around (mango itself is not forked).
 
 Belongs here: `WireContainer`, `WireMQTTContainer`, `open_container`,
-`open_mqtt_container` and `address_of`. Not here: what the containers carry (`wire`),
-who talks to whom (`processes`, `worker`), the broker (`broker`).
+`open_mqtt_container`, `address_of` and `LastWill` (a worker's will at the broker). Not
+here: what the containers carry (`wire`), who talks to whom (`processes`, `worker`), the
+broker (`broker`).
 
 The defects, each fixed by one override and pinned by a test that fails without it:
 
@@ -43,9 +44,10 @@ from mango.container.core import Container
 from mango.container.mqtt import MQTTContainer
 from mango.container.protocol import ContainerProtocol
 from mango.container.tcp import TCP_MAX_CONNECTIONS_PER_TARGET, TCPContainer
+from mango.messages.message import MangoMessage
 from mango.util.clock import AsyncioClock
 
-from massca.compat.mango.wire import WireCodec
+from massca.compat.mango.wire import COORDINATOR_AID, Gone, WireCodec
 
 __all__ = [
     "WireContainer",
@@ -145,6 +147,38 @@ class WireMQTTContainer(MQTTContainer):  # type: ignore[misc]
         """Publish; True when paho took the message (queued or sent)."""
         info = self.mqtt_client.publish(topic, self.codec.encode(message), qos, retain)
         return bool(info.rc == paho.MQTT_ERR_SUCCESS)
+
+
+WILL_KEEPALIVE = 4
+"""Seconds between the keep-alives of a worker's last-will connection: the broker
+publishes the will 1.5 times this after the worker stops answering, at once when its
+process dies."""
+
+
+class LastWill:
+    """A worker's MQTT last will: a connection to the broker of its own (mango's container
+    makes and connects its client in one go, with no way to set a will first) whose will
+    is `Gone` from ``worker`` to the coordinator, on the coordinator's ``inbox`` topic.
+    The broker publishes it when the connection ends without `close`: the worker died,
+    or its host stopped answering (which no process watch on another machine sees)."""
+
+    def __init__(self, broker: tuple[str, int], inbox: str, worker: str) -> None:
+        meta = {"sender_id": worker, "receiver_id": COORDINATOR_AID}
+        will = WireCodec().encode(MangoMessage(Gone(worker), meta))
+        self._broker = broker
+        self._client = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=f"{worker}-will")
+        self._client.will_set(inbox, will, qos=1)
+
+    def open(self) -> None:
+        """Connect (the will holds from then on) and keep the connection alive."""
+        host, port = self._broker
+        self._client.connect(host, port, keepalive=WILL_KEEPALIVE)
+        self._client.loop_start()
+
+    def close(self) -> None:
+        """Say goodbye: the broker drops the will."""
+        self._client.disconnect()
+        self._client.loop_stop()
 
 
 def _no_delay(client: Any) -> None:

@@ -17,7 +17,10 @@ the log is the one a single process writes, in an order every agent could have s
 Failure: a worker whose handler raises fails the step with `AgentError`, as in one process.
 A worker process that ends (killed, out of memory) is seen at once (`watch`): the
 step fails with `StepTimeoutError` naming the worker, its pid and exit status and the
-cells it held; so does the end of the MQTT broker massca started (naming it). Closing
+cells it held; so does the end of the MQTT broker massca started (naming it). Over
+MQTT each worker also leaves a last will at the broker (`containers.LastWill`): a worker
+whose connection ends without a goodbye (its host stopped answering, which no process
+watch sees) fails the step the same way, naming it and its cells. Closing
 stops every worker and waits for it (killing one that does not end), so no process
 outlives the runtime.
 """
@@ -52,6 +55,7 @@ from massca.compat.mango.wire import (
     Batch,
     Entry,
     Failed,
+    Gone,
     Hello,
     Ready,
     Stop,
@@ -378,6 +382,21 @@ class ProcessRuntime(Runtime):
         )
         self._lost_all(error, [worker])
 
+    def _gone(self, worker: _Worker) -> None:
+        """A worker's MQTT last will arrived: its connection to the broker ended without
+        a goodbye (its process died, or its host stopped answering)."""
+        if self._closed or self._lost is not None:
+            return  # closing, or the process watch was first
+        pid = "?" if worker.process is None else worker.process.pid
+        cells = ", ".join(repr(c) for c in worker.cells)
+        error = StepTimeoutError(
+            f"worker {worker.name} (pid {pid}) lost its connection to the MQTT broker (its "
+            f"last will) at time {self._time}, iteration {self._iteration}: lost its cells "
+            f"{cells}",
+            worker.cells,
+        )
+        self._lost_all(error, [worker])
+
     def _lost_all(self, error: StepTimeoutError, workers: list[_Worker]) -> None:
         """Fail the step (and a start still waiting for ``workers``) with ``error``."""
         self._lost = error
@@ -434,6 +453,8 @@ class ProcessRuntime(Runtime):
         elif kind is Ready:
             if not worker.ready.done():
                 worker.ready.set_result(None)
+        elif kind is Gone:
+            self._gone(worker)
         elif kind is Failed:
             for entry in content.entries:
                 self._record(entry)

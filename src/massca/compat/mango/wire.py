@@ -1,7 +1,8 @@
 """What travels between massca's processes, and its codec for mango's containers.
 
 Belongs here: the messages between the coordinator's process and its workers (`Hello`,
-`Assign`, `Ready`, `Batch`, `Failed`, `Stop`), `narrowed` (a multicast cut down to the
+`Assign`, `Ready`, `Batch`, `Failed`, `Stop`, and `Gone`: a worker's MQTT last will),
+`narrowed` (a multicast cut down to the
 receivers in one process) and `WireCodec`, the orjson codec mango's containers use. Not
 here: who sends them (`processes`, `worker`) or the agents' protocol messages
 (`massca.actors.messages`, whose log encoding this codec reuses).
@@ -37,6 +38,7 @@ __all__ = [
     "Batch",
     "Entry",
     "Failed",
+    "Gone",
     "Hello",
     "Ready",
     "Stop",
@@ -111,6 +113,15 @@ class Failed:
 @dataclass(frozen=True, slots=True)
 class Stop:
     """The coordinator ends a worker."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gone:
+    """A worker's last will over MQTT: the broker publishes it to the coordinator when
+    the worker's connection ends without a goodbye (the process died, or its host
+    stopped answering)."""
+
+    worker: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +250,7 @@ _ENCODERS: dict[type, Callable[[WireCodec, Any, list[bytes]], Any]] = {
     ],
     Failed: lambda codec, m, bodies: [m.agent, m.kind, m.error, codec._entries(m.entries, bodies)],
     Stop: lambda codec, m, bodies: None,
+    Gone: lambda codec, m, bodies: m.worker,
 }
 
 
@@ -272,7 +284,15 @@ def _failed(codec: WireCodec, body: Any, bodies: bytes) -> Failed:
     return Failed(str(agent), str(kind), str(error), codec._read_entries(entries, bodies))
 
 
-_TYPE_IDS: dict[type, int] = {Hello: 1, Assign: 2, Ready: 3, Batch: 4, Failed: 5, Stop: 6}
+_TYPE_IDS: dict[type, int] = {
+    Hello: 1,
+    Assign: 2,
+    Ready: 3,
+    Batch: 4,
+    Failed: 5,
+    Stop: 6,
+    Gone: 7,
+}
 """Fixed type ids: the same in every process, whatever it imported first."""
 
 _DECODERS: dict[int, Callable[[WireCodec, Any, bytes], Any]] = {
@@ -282,4 +302,5 @@ _DECODERS: dict[int, Callable[[WireCodec, Any, bytes], Any]] = {
     4: _batch,
     5: _failed,
     6: lambda codec, body, bodies: Stop(),
+    7: lambda codec, body, bodies: Gone(str(body)),
 }

@@ -33,12 +33,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import mango
+from mango.container.mqtt import MQTTContainer
 
 from massca.actors.agents import Agent, ControllerAgent, UnitAgent
 from massca.actors.messages import Done, ProtocolCodec
 from massca.actors.replaying import agents_for
 from massca.actors.runtime import kind_of
 from massca.compat.mango.containers import (
+    LastWill,
     address_of,
     agent_address,
     open_container,
@@ -224,6 +226,10 @@ async def serve(
     """Run one worker in ``container`` until the coordinator stops it or ``parent`` ends."""
     worker = Worker(name, container, coordinator)
     container.register(_Gateway(worker.receive), suggested_aid=name)
+    will = None
+    if isinstance(container, MQTTContainer):  # the coordinator hears if this one dies
+        will = LastWill(container.broker_addr, str(coordinator.protocol_addr), name)
+        will.open()
     watch = None
     if parent is not None:
         watch = Watch(
@@ -237,6 +243,8 @@ async def serve(
     finally:
         if watch is not None:
             watch.cancel()
+        if will is not None:
+            will.close()
 
 
 def main(argv: list[str] | None = None) -> None:
