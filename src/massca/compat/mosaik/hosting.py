@@ -93,12 +93,14 @@ class OwnThread(Hosting):
         states: Mapping[str, State],
         forecasts: Mapping[str, tuple[State, ...]] | None = None,
     ) -> StepResult:
+        # the step pauses the collector for the whole process: read before the runtime's
+        # thread can start it (read after, it raced that thread's pause)
+        collecting = gc.isenabled()
         future = asyncio.run_coroutine_threadsafe(
             self.runtime.step(time, iteration, states, forecasts), self._loop
         )
         waiting = asyncio.wrap_future(future)
         timeout = self.runtime.timeout
-        collecting = gc.isenabled()  # the step pauses the collector for the whole process
         try:  # the runtime's own timeout fires first, unless its thread is stuck
             return await asyncio.wait_for(asyncio.shield(waiting), timeout + 2 * SLACK)
         except TimeoutError:
