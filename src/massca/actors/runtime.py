@@ -417,24 +417,24 @@ class NativeRuntime(Runtime):
         while queue:
             sender, receiver, message = queue.popleft()
             try:
-                agent = agents[receiver]
-                handler = agent.handlers.get(type(message))
-                if handler is None:
-                    agent.receive(sender, message)  # raises, naming the kind
-                else:
-                    handler(agent, sender, message)
+                deliver(agents[receiver], sender, message)
             except Exception as error:
                 queue.clear()
                 raise self._agent_failed(receiver, message, error) from error
             handled += 1
             if handled % YIELD_EVERY == 0:
-                if self._log is not None and self._log.pending >= FLUSH_EVERY:
-                    with shielded():
-                        self._log.flush()
-                await asyncio.sleep(0)
-                if loop.time() > deadline:
-                    queue.clear()
-                    raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
+                await self._breathe(deadline, queue)
+
+    async def _breathe(self, deadline: float, pending: deque[Any] | list[Any]) -> None:
+        """Between bursts of messages: flush a large log buffer, let the event loop run,
+        and fail the step (dropping what is ``pending``) once its ``deadline`` passed."""
+        if self._log is not None and self._log.pending >= FLUSH_EVERY:
+            with shielded():
+                self._log.flush()
+        await asyncio.sleep(0)
+        if asyncio.get_running_loop().time() > deadline:
+            pending.clear()
+            raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
 
     async def _run_over_network(self, start: StepStart) -> None:
         """`_run` in simulated time: messages in order of arrival, until the coordinator
@@ -449,12 +449,7 @@ class NativeRuntime(Runtime):
             self._now, _, _, _, sender, receivers, message = pop(timeline)
             for receiver in receivers:
                 try:
-                    agent = agents[receiver]
-                    handler = agent.handlers.get(type(message))
-                    if handler is None:
-                        agent.receive(sender, message)  # raises, naming the kind
-                    else:
-                        handler(agent, sender, message)
+                    deliver(agents[receiver], sender, message)
                 except Exception as error:
                     timeline.clear()
                     raise self._agent_failed(receiver, message, error) from error
@@ -463,14 +458,18 @@ class NativeRuntime(Runtime):
             handled += len(receivers)
             if handled >= YIELD_EVERY:
                 handled = 0
-                if self._log is not None and self._log.pending >= FLUSH_EVERY:
-                    with shielded():
-                        self._log.flush()
-                await asyncio.sleep(0)
-                if loop.time() > deadline:
-                    timeline.clear()
-                    raise self._stalled(f"exceeded its timeout of {self.timeout:g} s")
+                await self._breathe(deadline, timeline)
         timeline.clear()  # too late for this step
+
+
+def deliver(agent: Agent, sender: str, message: Any) -> None:
+    """Hand ``message`` to ``agent``'s handler for its type (`Agent.receive` raises,
+    naming the kind, when it has none)."""
+    handler = agent.handlers.get(type(message))
+    if handler is None:
+        agent.receive(sender, message)
+    else:
+        handler(agent, sender, message)
 
 
 def kind_of(message: Any) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from typing import Any
 
 from massca.actors import (
     DEFAULT_TIMEOUT,
@@ -61,20 +62,23 @@ def open_runtime(
             "a simulated network (delay, loss) runs on the native runtime in one process: "
             "choose runtime native and processes 1"
         )
+    common: dict[str, Any] = {
+        "log": log,
+        "timeout": timeout,
+        "strategy": strategy,
+        "aggregation": aggregation,
+    }
     if processes != 1:
         from massca.compat.mango import ProcessRuntime  # imports mango only when chosen
 
         return ProcessRuntime(
             hierarchy,
             config,
-            log=log,
-            timeout=timeout,
-            strategy=strategy,
-            aggregation=aggregation,
             processes=processes,
             placement=placement,
             transport=transport,
             broker=broker,
+            **common,
         )
     if runtime == "native":
         kind = NativeRuntime
@@ -82,15 +86,7 @@ def open_runtime(
         from massca.compat.mango import MangoRuntime  # imports mango only when chosen
 
         kind = MangoRuntime
-    return kind(
-        hierarchy,
-        config,
-        log=log,
-        timeout=timeout,
-        strategy=strategy,
-        aggregation=aggregation,
-        network=network,
-    )
+    return kind(hierarchy, config, network=network, **common)
 
 
 def loop_for(runtime: str) -> Callable[[], asyncio.AbstractEventLoop]:
