@@ -139,7 +139,7 @@ class Runtime(ABC):
             self._check_network(network)
             self._wiring = network.wired(hierarchy)
         self.agents: dict[str, Agent] = build_agents(
-            hierarchy, config, self._sender(), strategy, aggregation, network is not None
+            hierarchy, config, self._agents_send(), strategy, aggregation, network is not None
         )
         self._log: EventLog | None = None
         if log is not None:
@@ -165,7 +165,7 @@ class Runtime(ABC):
         if not self.simulates_network:
             raise ConfigurationError(
                 f"a simulated network (delay, loss) runs on the native runtime, not on "
-                f"{self.name}: choose runtime native"
+                f"{self.name}: choose runtime native in one process"
             )
         between, within = self.strategy.between, self.strategy.within
         if isinstance(between, CohdaStrategy) or isinstance(within, CohdaWithin):
@@ -175,7 +175,7 @@ class Runtime(ABC):
                 "another strategy"
             )
 
-    def _sender(self) -> Send:
+    def _agents_send(self) -> Send:
         """The ``send`` the agents are built with."""
         return self.send
 
@@ -271,8 +271,9 @@ class Runtime(ABC):
             self.steps += 1
             result = self._result()
             if self.network is not None:
+                combine = self.aggregation.combine
                 return realized_result(
-                    self.hierarchy, unit_states, result, self.config.tolerance, self._combined
+                    self.hierarchy, unit_states, result, self.config.tolerance, combine
                 )
             return result
 
@@ -335,9 +336,6 @@ class Runtime(ABC):
             missing=coordinator.missing,
         )
 
-    def _combined(self, agent: str, children: Mapping[str, State]) -> State:
-        return self.aggregation.combine(agent, children)
-
     def _outcomes(self) -> tuple[dict[str, State], dict[str, State]]:
         """Every parent's aggregate and every unit's target, in the agents' order."""
         # Every unit and parent has reported once the coordinator has: no None left.
@@ -359,39 +357,21 @@ class NativeRuntime(Runtime):
         self._timeline: list[tuple[int, int, int, int, str, tuple[str, ...], Any]] = []
         self._now = 0  # the simulated microseconds of the message in hand in its step
 
-    def _sender(self) -> Send:
+    def _agents_send(self) -> Send:
         return self.send if self.network is None else self._send_over_network
 
     def _send_over_network(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         """`send` over the simulated network: each receiver gets the message at its
-        arrival, unless it is lost. Consecutive receivers that arrive together share one
-        entry of the timeline: nothing can come between them (their keys differ only in
-        their positions), so this is the order one entry each would give, at a fraction
-        of the heap's work for a multicast to a thousand units."""
+        arrival, unless it is lost (`massca.model.network.Wiring.deliveries`)."""
         self._record((sender, to, message))  # recorded when sent
         if to == ENVIRONMENT:
             self._report = message
             return
         assert self._wiring is not None
-        wiring, seq, now = self._wiring, self.messages_sent, self._now
-        timeline, push = self._timeline, heapq.heappush
+        seq, timeline, push = self.messages_sent, self._timeline, heapq.heappush
         receivers: tuple[str, ...] = to if isinstance(to, tuple) else (to,)
-        rank = wiring.rank(sender, sender) if to == sender else 0  # only a timer ranks
-        transit = wiring.transit
-        run: list[str] = []
-        arrival = first = 0  # the run's
-        for position, receiver in enumerate(receivers):
-            delay = transit(sender, receiver, seq)
-            if run and (delay is None or now + delay != arrival):
-                push(timeline, (arrival, rank, seq, first, sender, tuple(run), message))
-                run = []
-            if delay is None:  # lost
-                continue
-            if not run:
-                arrival, first = now + delay, position
-            run.append(receiver)
-        if run:
-            push(timeline, (arrival, rank, seq, first, sender, tuple(run), message))
+        for arrival, rank, first, run in self._wiring.deliveries(sender, receivers, seq, self._now):
+            push(timeline, (arrival, rank, seq, first, sender, run, message))
 
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         event = (sender, to, message)

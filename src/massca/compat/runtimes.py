@@ -57,16 +57,12 @@ def open_runtime(
     kind: type[Runtime]
     if runtime not in RUNTIMES:
         raise ConfigurationError(f"runtime = {runtime!r}: choose one of {', '.join(RUNTIMES)}")
-    if network is not None and (runtime != "native" or processes != 1):
-        raise ConfigurationError(
-            "a simulated network (delay, loss) runs on the native runtime in one process: "
-            "choose runtime native and processes 1"
-        )
     common: dict[str, Any] = {
         "log": log,
         "timeout": timeout,
         "strategy": strategy,
         "aggregation": aggregation,
+        "network": network,  # refused by the runtimes that cannot simulate it
     }
     if processes != 1:
         from massca.compat.mango import ProcessRuntime  # imports mango only when chosen
@@ -86,7 +82,7 @@ def open_runtime(
         from massca.compat.mango import MangoRuntime  # imports mango only when chosen
 
         kind = MangoRuntime
-    return kind(hierarchy, config, network=network, **common)
+    return kind(hierarchy, config, **common)
 
 
 def loop_for(runtime: str) -> Callable[[], asyncio.AbstractEventLoop]:

@@ -14,7 +14,7 @@ queued for comparison with later events. The first mismatch is the `Divergence`.
 A log recorded over a simulated network (``network``: a
 `massca.model.network.Wiring`) is replayed in simulated time, as it ran: each
 event is delivered at its arrival (its sender's time when it sent it, plus the transit),
-lost ones never, ties in the runtime's order (the network's ``rank``, then ``seq``);
+lost ones never, in the runtime's order (the network's ``deliveries``, then ``seq``);
 before an agent's next recorded message is checked, deliveries are made in that order
 until the agent has sent one; when the coordinator reports, what is still on its way is
 dropped, as the runtime drops it.
@@ -43,12 +43,11 @@ Send = Callable[[str, "str | tuple[str, ...]", Any], None]
 class Network(Protocol):
     """A simulated network as replay needs it (`massca.model.network.Wiring`)."""
 
-    def transit(self, sender: str, receiver: str, seq: int) -> int | None:
-        """Microseconds on the way, or None if lost."""
-        ...
-
-    def rank(self, sender: str, receiver: str) -> int:
-        """The order among deliveries arriving at the same time."""
+    def deliveries(
+        self, sender: str, receivers: tuple[str, ...], seq: int, now: int
+    ) -> list[tuple[int, int, int, tuple[str, ...]]]:
+        """``(arrival, rank, first position, receivers)`` per run of receivers a message
+        reaches at the same time; lost receivers left out."""
         ...
 
 
@@ -177,8 +176,8 @@ class _Timeline:
         self._agents = agents
         self._codec = codec
         self._produced = produced
-        # (arrival, rank, seq, position, receiver, event, message)
-        self._pending: list[tuple[int, int, int, int, str, Event, Any]] = []
+        # (arrival, rank, seq, first position, receivers, event, message)
+        self._pending: list[tuple[int, int, int, int, tuple[str, ...], Event, Any]] = []
         self.now = 0  # the arrival of the delivery in hand
 
     def replay(self, event: Event) -> Divergence | None:
@@ -201,25 +200,19 @@ class _Timeline:
         return self._schedule(event, sent_at)
 
     def _schedule(self, event: Event, sent_at: int) -> Divergence | None:
-        message = None
-        for position, receiver in enumerate(receivers_of(event)):
-            if receiver == ENVIRONMENT:
-                continue
-            if receiver not in self._agents:
-                return _divergence(event, receiver, "a known agent", "no such agent in the header")
-            delay = self._network.transit(event.sender, receiver, event.seq)
-            if delay is None:
-                continue  # lost
-            if message is None:
-                try:
-                    message = self._codec.decode(event.kind, event.body)
-                except Exception as error:
-                    return _divergence(
-                        event, receiver, "a message", f"{type(error).__name__}: {error}"
-                    )
-            rank = self._network.rank(event.sender, receiver)
-            entry = (sent_at + delay, rank, event.seq, position, receiver, event, message)
-            heapq.heappush(self._pending, entry)
+        receivers = receivers_of(event)
+        unknown = [r for r in receivers if r not in self._agents]
+        if unknown:
+            return _divergence(event, unknown[0], "a known agent", "no such agent in the header")
+        runs = self._network.deliveries(event.sender, receivers, event.seq, sent_at)
+        if not runs:
+            return None  # lost to every receiver
+        try:
+            message = self._codec.decode(event.kind, event.body)
+        except Exception as error:
+            return _divergence(event, receivers[0], "a message", f"{type(error).__name__}: {error}")
+        for arrival, rank, first, run in runs:
+            heapq.heappush(self._pending, (arrival, rank, event.seq, first, run, event, message))
         return None
 
     def _until_sent(self, sender: str) -> Divergence | None:
@@ -232,13 +225,14 @@ class _Timeline:
         return None
 
     def _deliver_next(self) -> Divergence | None:
-        self.now, _, _, _, receiver, event, message = heapq.heappop(self._pending)
-        try:
-            self._agents[receiver].receive(event.sender, message)
-        except Exception as error:  # the divergence report carries it; replay stops here
-            return _divergence(
-                event, receiver, "the message to be handled", f"{type(error).__name__}: {error}"
-            )
+        self.now, _, _, _, receivers, event, message = heapq.heappop(self._pending)
+        for receiver in receivers:
+            try:
+                self._agents[receiver].receive(event.sender, message)
+            except Exception as error:  # the divergence report carries it; replay stops here
+                return _divergence(
+                    event, receiver, "the message to be handled", f"{type(error).__name__}: {error}"
+                )
         return None
 
 

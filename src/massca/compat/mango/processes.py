@@ -74,6 +74,7 @@ from massca.model import (
     Strategy,
     strategy_from_description,
 )
+from massca.model.network import Network
 
 __all__ = ["STARTUP_TIMEOUT", "ProcessRuntime", "RemoteError"]
 STARTUP_TIMEOUT = 60.0
@@ -144,6 +145,7 @@ class ProcessRuntime(Runtime):
         launch: Sequence[Sequence[str]] | None = None,
         transport: str = "tcp",
         broker: tuple[str, int] | None = None,
+        network: Network | None = None,
     ) -> None:
         held = place(hierarchy, processes, placement)  # checked before the log is opened
         _check_describable(strategy, aggregation)
@@ -166,6 +168,7 @@ class ProcessRuntime(Runtime):
             pause_gc=pause_gc,
             strategy=strategy,
             aggregation=aggregation,
+            network=network,  # refused: a simulated network runs on the native core
         )
         self.processes, self.placement, self.host = processes, placement, host
         self.transport, self._broker_address = transport, broker
