@@ -172,15 +172,17 @@ class Worker:
         self.container = container
         self.coordinator = coordinator
         self.host: CellHost | None = None
-        self.stopped: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        # why it stopped: None when the coordinator stopped it
+        self.stopped: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
         self._outgoing: asyncio.Queue[Any] = asyncio.Queue()
 
-    async def serve(self) -> None:
-        """Say hello, then send what `receive` queues, in order, until stopped."""
+    async def serve(self) -> str | None:
+        """Say hello, then send what `receive` queues, in order, until stopped; returns
+        why it stopped, None when the coordinator stopped it."""
         self._outgoing.put_nowait(Hello(self.name, os.getpid(), address_of(self.container)))
         sender = asyncio.create_task(self._send_all())
         try:
-            await self.stopped
+            return await self.stopped
         finally:
             sender.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -214,16 +216,15 @@ class Worker:
             self._outgoing.put_nowait(Failed("", "wire", f"worker {self.name} got {problem}", ()))
 
     def _stop(self, why: str | None) -> None:
-        if why is not None:
-            print(f"massca: {why}", file=sys.stderr)
         if not self.stopped.done():
-            self.stopped.set_result(None)
+            self.stopped.set_result(why)
 
 
 async def serve(
     container: Any, coordinator: mango.AgentAddress, name: str, parent: int | None
-) -> None:
-    """Run one worker in ``container`` until the coordinator stops it or ``parent`` ends."""
+) -> str | None:
+    """Run one worker in ``container`` until the coordinator stops it or ``parent`` ends;
+    returns why it stopped, None when the coordinator stopped it."""
     worker = Worker(name, container, coordinator)
     container.register(_Gateway(worker.receive), suggested_aid=name)
     will = None
@@ -239,7 +240,7 @@ async def serve(
         )
     try:
         async with mango.activate(container):
-            await worker.serve()
+            return await worker.serve()
     finally:
         if watch is not None:
             watch.cancel()
@@ -282,7 +283,9 @@ def main(argv: list[str] | None = None) -> None:
         else:
             container = open_container(args.host or address_towards(peer))
             coordinator = agent_address(peer, COORDINATOR_AID)
-        await serve(container, coordinator, args.name, args.parent)
+        why = await serve(container, coordinator, args.name, args.parent)
+        if why is not None:
+            print(f"massca: {why}", file=sys.stderr)
 
     asyncio.run(run())
 
