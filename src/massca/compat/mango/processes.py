@@ -521,9 +521,25 @@ class ProcessRuntime(Runtime):
         while True:
             content, address = await self._outgoing.get()
             if not await container.send_message(content, address, sender_id=COORDINATOR_AID):
-                self._fail(
-                    ProtocolError(f"could not send to {address.aid} at {address.protocol_addr}")
-                )
+                await self._undeliverable(address)
+
+    async def _undeliverable(self, address: mango.AgentAddress) -> None:
+        """A send failed: name the broker or the worker behind it if it has ended (the
+        send may see the end before the process watch fires, and before the process has
+        quite ended: it is given half a second to show), else the failure itself."""
+        w = self._by_name.get(address.aid)
+        candidates = [] if w is None else [self._workers[w]]
+        for _ in range(50):
+            broker = None if self._broker is None else self._broker.process
+            if broker is not None and broker.poll() is not None:
+                self._broker_exited()
+                return
+            for worker in candidates:
+                if worker.process is not None and worker.process.poll() is not None:
+                    self._exited(worker)
+                    return
+            await asyncio.sleep(0.01)
+        self._fail(ProtocolError(f"could not send to {address.aid} at {address.protocol_addr}"))
 
     # -- steps ------------------------------------------------------------------------
 
