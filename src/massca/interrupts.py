@@ -7,14 +7,18 @@ stopped (`massca.scenario.run` keeps the completed steps; `massca.cli` prints on
 Why keep the reason apart from the exception: libraries lose it. mosaik catches a
 `KeyboardInterrupt` that lands inside its scheduler, logs "Simulation canceled" and
 returns as if the run had ended; a pybind11 extension interrupted while it loads raises
-``ImportError: initialization failed`` instead. A command that watches `stop_requests`
-still knows it was stopped, and why. Signal handlers belong to the whole process, so
-nested `stop_requests` share the outermost record.
+``ImportError: initialization failed`` instead; and an interrupt raised inside a weakref
+callback or a ``__del__`` (such as the import system's module-lock cleanup) is only
+printed as "Exception ignored in ..." and the code goes on. A command that watches
+`stop_requests` still knows it was stopped, and why, and `raise_pending` raises a
+swallowed request again where the command regains control. Signal handlers belong to the
+whole process, so nested `stop_requests` share the outermost record.
 """
 
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +30,7 @@ __all__ = [
     "TERMINATED",
     "StopRequests",
     "Terminated",
+    "raise_pending",
     "stop_requests",
 ]
 
@@ -84,15 +89,34 @@ def stop_requests() -> Iterator[StopRequests]:
             requests.reason = TERMINATED if terminated else INTERRUPTED
         raise Terminated if terminated else KeyboardInterrupt
 
+    hook_before = sys.unraisablehook
+
+    def unraisable(unraisable: sys.UnraisableHookArgs) -> None:
+        # A swallowed interrupt is recorded in `requests`; `raise_pending` raises it again.
+        if unraisable.exc_type is None or not issubclass(unraisable.exc_type, KeyboardInterrupt):
+            hook_before(unraisable)
+
     before = {
         sig: signal.signal(sig, handle)
         for sig in (signal.SIGINT, signal.SIGTERM)
         if signal.getsignal(sig) is not signal.SIG_IGN  # an ignored signal stays ignored
     }
+    sys.unraisablehook = unraisable
     StopRequests._active = requests
     try:
         yield requests
     finally:
         StopRequests._active = None
+        sys.unraisablehook = hook_before
         for sig, handler in before.items():
             signal.signal(sig, handler)
+
+
+def raise_pending() -> None:
+    """Raise the interrupt for a stop request received inside `stop_requests`, if there
+    was one: where a command regains control after code that may have swallowed it (see
+    the module's docstring). Call it where stopping is safe (between steps), never while
+    cleaning up. Outside `stop_requests` it does nothing."""
+    requests = StopRequests._active
+    if requests is not None and requests.reason is not None:
+        raise requests.interrupt()

@@ -43,6 +43,8 @@ from typing import IO, Any
 
 import mosaik_api_v3
 
+from massca.interrupts import raise_pending
+
 __all__ = ["BATTERY_OUTPUTS", "CELL_COLUMNS", "CELL_OUTPUTS", "META", "ResultsCollector"]
 
 CELL_COLUMNS = {
@@ -132,6 +134,7 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
         return [{"eid": f"Collector-{i}", "type": model} for i in range(num)]
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> None:
+        raise_pending()  # a Ctrl-C that a library swallowed stops the run here
         # mosaik hands later same-time iterations to simulators outside the weak loop's
         # group a few seconds later: file every input under its time step's slot
         time -= time % self.step_size

@@ -107,6 +107,9 @@ def _run(
             if requests.reason is None:
                 raise
             raise requests.interrupt() from error  # a library's version of the interrupt
+        if requests.reason is not None:  # a library swallowed it while the world was built
+            _shutdown(built.world, failing=True)
+            raise requests.interrupt()
         try:
             with warnings.catch_warnings():
                 # At the first step there is no earlier power flow for the time-shifted
