@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from massca.actors.gcpause import frozen, gc_paused
+from massca.actors.gcpause import RUN_THRESHOLDS, frozen, gc_paused
 
 
 def test_a_world_built_before_a_run_is_frozen_for_it_and_thawed_after() -> None:
@@ -13,6 +13,14 @@ def test_a_world_built_before_a_run_is_frozen_for_it_and_thawed_after() -> None:
     with frozen():
         assert gc.get_freeze_count() >= before + len(world)
     assert gc.get_freeze_count() == 0
+
+
+def test_a_run_collects_less_often_and_the_thresholds_are_restored_after() -> None:
+    before = gc.get_threshold()
+    with frozen():
+        assert gc.get_threshold() == RUN_THRESHOLDS
+        assert RUN_THRESHOLDS[0] > before[0]
+    assert gc.get_threshold() == before
 
 
 def test_a_thawed_world_is_freed_when_it_goes() -> None:
