@@ -76,6 +76,7 @@ class LogMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_file_holds_exactly_what_was_flushed(self) -> None:
+        self.log.sync()
         got, torn = self.events(self.path)
         assert torn is None
         assert got == self.flushed
@@ -112,6 +113,7 @@ class CompactLogMachine(LogMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        self.log.sync()
         self.header_bytes: int | None = self.path.stat().st_size  # its block, flushed whole
 
     @rule(
@@ -129,6 +131,7 @@ class CompactLogMachine(LogMachine):
     @rule(cut=st.integers(1, 200))
     def a_torn_tail_loses_only_the_cut_line(self, cut: int) -> None:
         self.flush()
+        self.log.sync()
         raw = self.path.read_bytes()
         torn_path = Path(self.folder.name) / "torn.zst"
         header = self.header_bytes or 0

@@ -100,3 +100,33 @@ def test_a_damaged_compressed_stream_is_one_clear_error(tmp_path) -> None:
     compact.write_bytes(bytes(data))
     with pytest.raises(LogFormatError, match=r"run.zst: a damaged zstd stream"):
         read_log(compact)
+
+
+def _small_log(path, **options):
+    from massca.actors import ProtocolCodec
+    from massca.log import EventLog, LogHeader
+    from massca.model import cells_hierarchy
+
+    hierarchy = cells_hierarchy(cells=1, depth=0, loads=1, generators=1)
+    return EventLog(path, LogHeader("test", hierarchy, {}), ProtocolCodec(), **options)
+
+
+def test_the_writer_threads_error_is_raised_to_the_caller_not_lost() -> None:
+    log = _small_log("/dev/full", compact=True)  # every write fails: no space left
+    with pytest.raises(OSError, match="No space left"):
+        log.sync()
+    with pytest.raises(OSError, match="No space left"):
+        log.close()
+
+
+def test_a_closed_compact_log_holds_every_event_flushed_step_by_step(tmp_path) -> None:
+    from massca.actors.messages import REQUEST
+
+    log = _small_log(tmp_path / "log.zst")
+    for time in range(200):  # far more flushes than the writer may lag behind
+        log.begin(time, 0)
+        log.recorder(("coordinator", "cell-0", REQUEST))
+    log.close()
+    events = read_log(tmp_path / "log.zst").events
+    assert [e.time for e in events] == list(range(200))
+    assert read_log(tmp_path / "log.zst").torn_line is None

@@ -16,14 +16,20 @@ the clock is set once per step with `begin`. Encoding happens in `flush`, which 
 runtime calls at least once per step and on every error path: each message object is
 encoded once per flush however many events carry it, and each agent id (or multicast
 receiver list) once per log. A compact log is compressed as it is written (zstd level
-3, a block per flush: a run that dies loses nothing flushed, and its torn tail is
-reported like a plain log's). Per-route caches were tried and dropped: they cost ~0.9 KB
-per agent and saved no measurable time.
+3, a block per flush, its torn tail reported like a plain log's), by a writer thread:
+zstd releases the GIL, so compressing and writing run on another core while the step
+goes on (1.1 ms of a 50-cell step's 5.2 ms of logging). A run that fails or is stopped
+loses nothing flushed (closing waits for the writer); a process killed outright loses
+what the writer had not written yet, normally nothing or the last step's block. Per-route
+caches were tried and dropped: they cost ~0.9 KB per agent and saved no measurable time.
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -41,6 +47,9 @@ it (level 6: 2.4 MB, 0.44 s; level 1: 6.9 MB)."""
 
 _CHUNK = 1 << 20
 """Bytes of encoded events held before they are written (bounds a large step's memory)."""
+_QUEUED = 64
+"""Chunks and flushes a compact log's writer thread may lag behind (bounds its memory: a
+step that outruns the writer waits for it)."""
 
 
 class MessageCodec(Protocol):
@@ -110,7 +119,9 @@ class EventLog:
         self._time_iteration = (time, iteration)
 
     def flush(self) -> None:
-        """Encode the buffered events, append them to the file and flush it to the OS."""
+        """Encode the buffered events and append them to the file, flushed to the OS; a
+        compact log hands them to its writer thread (`sync` waits until it has written
+        them). Raises the writer's error (such as a full disk) if it had one."""
         buffer = self._buffer
         if self._sink is None or not buffer:
             return
@@ -123,8 +134,13 @@ class EventLog:
         self.events_written += len(buffer)
         buffer.clear()
 
+    def sync(self) -> None:
+        """Wait until every event flushed is in the file, flushed to the OS."""
+        if self._sink is not None:
+            self._sink.sync()
+
     def close(self) -> None:
-        """Flush and close; further calls do nothing."""
+        """Flush, write everything and close; further calls do nothing."""
         if self._sink is None:
             return
         try:
@@ -220,7 +236,7 @@ class _CompactLines:
 
 
 class _Sink:
-    """A plain file."""
+    """A plain file, written at once."""
 
     def __init__(self, file: IO[bytes]) -> None:
         self._file = file
@@ -231,12 +247,17 @@ class _Sink:
     def flush(self) -> None:
         self._file.flush()
 
+    def sync(self) -> None:
+        """Everything is written at once: nothing to wait for."""
+
     def close(self) -> None:
         self._file.close()
 
 
 class _Compressed(_Sink):
-    """A file written through one zstd stream, a block per flush."""
+    """A file written through one zstd stream, a block per flush, by a writer thread
+    (see the module docstring). The thread's error is raised by the next call; the
+    chunks after it are dropped. Closed at the interpreter's exit if nobody did."""
 
     def __init__(self, file: IO[bytes]) -> None:
         super().__init__(file)
@@ -244,16 +265,60 @@ class _Compressed(_Sink):
 
         self._block = zstandard.COMPRESSOBJ_FLUSH_BLOCK
         self._zstd = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compressobj()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUED)
+        self._error: BaseException | None = None
+        self._closed = False
+        self._writer = threading.Thread(target=self._drain, name="massca-log", daemon=True)
+        self._writer.start()
+        atexit.register(self.close)
+
+    def _drain(self) -> None:
+        """The writer thread: compress and write each queued chunk (empty: flush a block),
+        until None (end the frame)."""
+        while True:
+            chunk = self._queue.get()
+            try:
+                if self._error is not None:
+                    pass  # the caller hears of the first error; later chunks cannot follow
+                elif chunk is None:
+                    self._file.write(self._zstd.flush())  # ends the frame
+                elif not chunk:  # a flush (a chunk of events is never empty)
+                    self._file.write(self._zstd.flush(self._block))
+                    self._file.flush()
+                else:
+                    self._file.write(self._zstd.compress(chunk))
+            except BaseException as error:  # reported to the caller, not lost in a thread
+                self._error = error
+            finally:
+                self._queue.task_done()
+            if chunk is None:
+                return
+
+    def _raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
 
     def write(self, data: bytes) -> None:
-        self._file.write(self._zstd.compress(data))
+        self._raise_error()
+        if data:
+            self._queue.put(data)
 
     def flush(self) -> None:
-        self._file.write(self._zstd.flush(self._block))
-        self._file.flush()
+        self._raise_error()
+        self._queue.put(b"")
+
+    def sync(self) -> None:
+        self._queue.join()
+        self._raise_error()
 
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        atexit.unregister(self.close)
         try:
-            self._file.write(self._zstd.flush())  # ends the frame
+            self._queue.put(None)
+            self._writer.join()
         finally:
             self._file.close()
+        self._raise_error()
