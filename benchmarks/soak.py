@@ -4,7 +4,8 @@
 
 Runs ``massca run --cells N --days D --no-plots`` as a child process (what a user runs,
 with the log on) and samples, every ``--every`` seconds, the child's resident memory
-(``VmRSS``), the rows of ``results.csv`` written so far and the size of the event log.
+(``VmRSS``; the last one seen once it has ended), the rows of ``results.csv`` written
+so far and the size of the event log.
 Each simulated day ends when its last row (96 at 15-minute steps) is written; start-up is
 the time to the first row. Prints a table per day (wall seconds, log MB, RSS at the day's
 end) and the totals with a projection to a year (365 days at the run's median s/day and
@@ -108,7 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=50)
     parser.add_argument("--days", type=int, default=28)
-    parser.add_argument("--every", type=float, default=1.0, help="seconds between samples")
+    parser.add_argument("--every", type=float, default=0.2, help="seconds between samples")
     parser.add_argument("--out", type=Path, default=None, help="run folder (a temporary one)")
     parser.add_argument(
         "--baseline", action="store_true", help="time pandapower's run_timeseries first"
@@ -141,16 +142,18 @@ def main() -> None:
     child = subprocess.Popen(command)
     samples: list[tuple[float, int, float, int]] = []  # (s, rows, RSS MB, log bytes)
     day_ends: list[tuple[float, int, float]] = []  # (s, log bytes, RSS MB) per finished day
+    rss = 0.0  # the last RSS seen: a day that ends as the run ends is sampled after it
     try:
         while True:
             done = child.poll() is not None
             at = time.perf_counter() - started
             written = rows(args.out / "results.csv")
-            sample = (at, written, rss_mb(child.pid), log_bytes(args.out))
-            if sample[2] or done:
+            rss = rss_mb(child.pid) or rss
+            sample = (at, written, rss, log_bytes(args.out))
+            if rss or done:
                 samples.append(sample)
             while written >= (len(day_ends) + 1) * STEPS_PER_DAY:
-                day_ends.append((at, sample[3], sample[2]))
+                day_ends.append((at, sample[3], rss))
             if done:
                 break
             time.sleep(args.every)
