@@ -89,6 +89,23 @@ def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
 
 
+def test_write_atomic_that_fails_keeps_the_old_file_and_leaves_no_temporary(
+    tmp_path, monkeypatch
+) -> None:
+    import os
+
+    def full_disk(source, target):
+        raise OSError(28, "No space left on device")
+
+    path = tmp_path / "summary.json"
+    path.write_text("old")
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        write_atomic(path, "new")
+    assert path.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
 @pytest.mark.parametrize(
     ("cells", "depths", "attempts", "days", "message"),
     [

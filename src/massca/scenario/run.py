@@ -213,6 +213,9 @@ def _shutdown(world: object, failing: bool) -> None:
         _cancel_pending(world.loop)  # type: ignore[attr-defined]
     with contextlib.suppress(Exception):
         world.shutdown()  # type: ignore[attr-defined]
+    # If a simulator's finalize raised just now (a full disk), mosaik warns when the world
+    # is collected that it "was never shut down": it was, as far as it could be.
+    warnings.filterwarnings("ignore", message="AsyncWorld was never shut down")
 
 
 def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
