@@ -156,7 +156,9 @@ def test_numba_is_used_only_where_it_pays_off_over_the_run(monkeypatch) -> None:
 
     monkeypatch.setattr(pp, "NUMBA_INSTALLED", True)
     assert not numba_pays_off(2, 96)  # the default day: compiling costs more than it saves
-    assert numba_pays_off(50, 96 * 3)  # three days of 50 cells
+    assert not numba_pays_off(50, 96 * 3)  # three days of 50 cells: not quite
+    assert numba_pays_off(50, 96 * 5)
+    assert not numba_pays_off(2, 96 * 9)
     assert numba_pays_off(2, 96 * 11)
     monkeypatch.setattr(pp, "NUMBA_INSTALLED", False)
     assert not numba_pays_off(50, 96 * 365)

@@ -24,11 +24,11 @@ up), one source each, so mosaik moves a list where it moved a value per bus and 
 feed the same hidden generator and load per bus as the ``Bus`` entities' inputs; all
 inputs that reach one row in a step add up.
 
-numba (``pip install massca[fast]``) makes pandapower's recycled power flow faster: 26 /
-17 / 27 ms instead of 33 / 39 / 43 ms a step at 50 cells (`benchmarks/power_flow.py`),
-but it compiles for about 3 s in every process at the first power flow. The simulator's
-``numba`` param (default False) switches it on; `numba_pays_off` says when a run is long
-enough for it.
+numba (``pip install massca[fast]``) makes pandapower's power flow faster: voltages only,
+6.6 instead of 13.1 ms a step at 50 cells and 2.6 instead of 5.3 ms at 2
+(`benchmarks/power_flow.py`), but it compiles for about 2 s in every process at the first
+power flow. The simulator's ``numba`` param (default False) switches it on;
+`numba_pays_off` says when a run is long enough for it.
 
 Results on demand: pandapower spends a third of a recycled power flow (5 of 15 ms at 50
 cells) writing every result table (buses, lines, transformers, switches), and the main
@@ -62,11 +62,12 @@ from massca.model import ConfigurationError
 
 __all__ = ["INJECTIONS", "RECYCLE", "RecyclingGrid", "numba_pays_off"]
 
-NUMBA_COMPILE_S = 3.5
-"""What numba's first compilation costs a process (measured 3.0 to 3.6 s)."""
-NUMBA_SAVES_S = (0.003, 0.0003)
-"""What numba saves per power flow: a constant and a part per cell, in seconds (measured
-3.5 ms at 2 cells, 12 to 22 ms at 50 cells)."""
+NUMBA_COMPILE_S = 2.5
+"""What numba's first compilation costs a process (a run's start-up grew by 2.2 s; the
+first power flow alone takes 1.7 s; 3.0 to 3.6 s on a loaded machine)."""
+NUMBA_SAVES_S = (0.0025, 0.00008)
+"""What numba saves per voltages-only power flow: a constant and a part per cell, in
+seconds (measured 2.7 ms at 2 cells, 6.5 ms at 50 cells)."""
 
 
 def _slack_power(net: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +97,7 @@ def _slack_power_agrees(net: Any) -> bool:
 
 def numba_pays_off(cells: int, steps: int) -> bool:
     """Whether numba is installed and a run of ``steps`` power flows over ``cells`` cells
-    saves more than numba's compilation costs (about 2 days at 50 cells, 10 at 2)."""
+    saves more than numba's compilation costs (about 4 days at 50 cells, 10 at 2)."""
     base, per_cell = NUMBA_SAVES_S
     return bool(pp.NUMBA_INSTALLED) and steps * (base + per_cell * cells) > NUMBA_COMPILE_S
 
