@@ -1,8 +1,9 @@
 """The ``massca`` command line. Thin: parse arguments, call the layers below, print.
 
-This is the only place in massca that prints; everything else returns values or logs
-through structlog. Exit codes: 0 success, 1 a replay diverged, 2 bad input (one line
-``massca: error: ...``, no traceback).
+This is the only place in massca that prints (with its entry point, `massca.entry`);
+everything else returns values or logs through structlog. Exit codes: 0 success, 1 a
+replay diverged or a run failed, 2 bad input (one line ``massca: error: ...``, no
+traceback), 130 stopped by Ctrl-C or SIGTERM.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import orjson
 
 from massca import __version__
 from massca.compat.spread import PLACEMENTS, TRANSPORTS
+from massca.entry import say_stopped
 from massca.errors import ConfigurationError, LogFormatError, MasscaError
 from massca.interrupts import EXIT_INTERRUPTED, stop_requests
 from massca.log import Event, LogHeader, ReplayReport
@@ -65,8 +67,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return _command(argv)
         except KeyboardInterrupt as stop:
-            print(f"massca: {requests.of(stop)}", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            return say_stopped(requests, stop)
 
 
 def _say(command: str) -> Callable[[str], None]:

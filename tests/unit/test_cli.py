@@ -21,6 +21,57 @@ def test_version_is_the_installed_version() -> None:
     assert done.stdout.strip() == f"massca {__version__}"
 
 
+def test_python_dash_m_massca_is_the_massca_command() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "massca", "--version"], capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout.strip()) == (0, f"massca {__version__}")
+
+
+def test_the_entry_point_loads_nothing_heavy_before_its_stop_handlers() -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, massca.entry; print(*sorted(m for m in ('massca.cli', "
+            "'massca.model', 'importlib.metadata', 'orjson') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert (loaded.returncode, loaded.stdout.strip()) == (0, "")
+
+
+# Sends the process Ctrl-C while `massca.cli` is being imported by the entry point.
+_CTRL_C_WHILE_THE_CLI_LOADS = """
+import signal, sys
+from importlib.abc import MetaPathFinder
+
+class CtrlC(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == "massca.cli":
+            signal.raise_signal(signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from massca.entry import main
+sys.exit(main())
+"""
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line_and_exit_130() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_WHILE_THE_CLI_LOADS, "run"],
+        capture_output=True,
+        text=True,
+    )
+    assert (done.returncode, done.stderr, done.stdout) == (
+        130,
+        "massca: interrupted (Ctrl-C)\n",
+        "",
+    )
+
+
 def test_bench_rejects_impossible_shapes_in_one_line(capsys) -> None:
     assert main(["bench", "--cells", "0"]) == 2
     err = capsys.readouterr().err
