@@ -67,9 +67,10 @@ def world_with(mas_starter: dict, cell_params: dict | None = None, **mas_config)
 LOCAL = {"python": "mosaik_components.mas:MosaikAgents"}
 
 
-def world_with_groups(**mas_config):
+def world_with_groups(quiet_first=False, **mas_config):
     """`world_with`'s scenario with each controller's units as one unit group (model
     ``Units``) fed by one list-valued entity: the same agents, created in the same order.
+    ``quiet_first``: the first group's entity reports by exception (model ``QuietUnits``).
     Returns (world, the groups, the units' entities)."""
     world = mosaik.World({"Units": {"python": UNITS}, "MAS": LOCAL})
     with world.group():
@@ -89,9 +90,10 @@ def world_with_groups(**mas_config):
         (lower.eid, ["consumption"] * 2, [[2.0, 3.0]] * 2, [(0.5, 1.0)] * 2),
     ]
     groups, entities = [], []
-    for controller, bands, profiles, limits in specs:
+    for i, (controller, bands, profiles, limits) in enumerate(specs):
         group = massim.Units(controller=controller, units=bands)
-        units = unitsim.Units(profiles=profiles, bands=limits)
+        model = unitsim.QuietUnits if quiet_first and i == 0 else unitsim.Units
+        units = model(profiles=profiles, bands=limits)
         world.connect(
             units, group, ("P[MW]", "current"), ("P_min[MW]", "min"), ("P_max[MW]", "max")
         )
@@ -132,6 +134,24 @@ def test_a_unit_group_is_the_same_mas_as_an_entity_per_unit(tmp_path) -> None:
     _, report = replay_file(grouped)
     assert report.ok
     assert report.steps == 3
+
+
+def test_a_group_that_says_nothing_in_a_later_iteration_holds_its_set_points(tmp_path) -> None:
+    """The second group reports every iteration, so the MAS steps again; the first says
+    nothing after obeying, and the MAS counts it at its set-points: the same steps, state
+    for state, as when both report."""
+    both, quiet = tmp_path / "both.jsonl", tmp_path / "quiet.jsonl"
+    world, _, _ = world_with_groups(log=str(both))
+    world.run(until=3 * STEP, print_progress=False)
+    world, _, _ = world_with_groups(quiet_first=True, log=str(quiet))
+    world.run(until=3 * STEP, print_progress=False)
+    one, other = read_log(both), read_log(quiet)
+    starts = [[e for e in log.events if e.kind == "step_start"] for log in (one, other)]
+    assert [(e.time, e.iteration) for e in starts[0]] == [
+        (t * STEP, i) for t in range(3) for i in (0, 1)
+    ]
+    assert starts[0] == starts[1]  # every iteration's states alike
+    assert one.events == other.events
 
 
 def unit_sim_of(world):

@@ -356,10 +356,9 @@ def test_compare_over_a_lossy_network_shows_control_degrade_and_every_log_replay
         assert header.config["network"]["seed"] == 13  # the scenario's seed
     plain = tmp_path / "plain"
     assert main(["run", *common, "--no-plots", "--out", str(plain)]) == 0
-    untimed = [c for c in rows_of(plain / "results.csv")[0] if c.startswith("cell-")]
-    assert [[r[c] for c in untimed] for r in rows_of(out / "cellular-loss-0" / "results.csv")] == [
-        [r[c] for c in untimed] for r in rows_of(plain / "results.csv")
-    ]
+    assert_same_results(
+        rows_of(out / "cellular-loss-0" / "results.csv"), rows_of(plain / "results.csv")
+    )
 
 
 def test_a_cell_behind_a_slow_link_misses_the_deadline_every_step(tmp_path) -> None:
@@ -376,3 +375,36 @@ def test_a_cell_behind_a_slow_link_misses_the_deadline_every_step(tmp_path) -> N
     stream = open_log(out / "events.zst")
     reports = [e for _, e in stream if e.kind == "report"]
     assert all("missing" in e.body for e in reports)
+
+
+@pytest.mark.parametrize("strategy", ["cellular", "global"])
+def test_units_that_report_by_exception_spare_the_mas_a_step_and_change_nothing(
+    tmp_path, strategy
+) -> None:
+    """The main job's units report by exception (`massca.scenario.reporting`); over a
+    simulated network without delay or loss they report every iteration, and the MAS
+    then confirms each time step in a second iteration. The results are the same."""
+    runs = {}
+    for name, delay in (("by exception", None), ("every iteration", 0.0)):
+        config = ScenarioConfig(cells=2, until=6 * 3600, strategy=strategy, delay=delay)
+        run_scenario(config, tmp_path / name.replace(" ", "-"), progress=False)
+        runs[name] = rows_of(tmp_path / name.replace(" ", "-") / "results.csv")
+    quiet, confirming = runs["by exception"], runs["every iteration"]
+    assert sum(int(r["mas_iterations"]) for r in quiet) < len(quiet) * 1.25
+    assert all(int(r["mas_iterations"]) >= 2 for r in confirming)
+    assert_same_results(quiet, confirming)
+
+
+def assert_same_results(rows: list[dict[str, str]], others: list[dict[str, str]]) -> None:
+    """Two runs' results alike, but for the MAS's own figures (``mas_*``: iterations, step
+    times) and float rounding (1e-9 MW: a time step confirmed in a second iteration
+    recomputes the same sums from the units' states)."""
+    assert len(rows) == len(others)
+    for row, other in zip(rows, others, strict=True):
+        for column, value in row.items():
+            if column.startswith("mas_"):
+                continue
+            if column.endswith(("class", "class_after")) or column == "datetime":
+                assert value == other[column], column
+            else:
+                assert float(value or 0) == pytest.approx(float(other[column] or 0), abs=1e-9)

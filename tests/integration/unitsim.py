@@ -1,6 +1,8 @@
 """A small unit simulator for the mosaik tests: a unit follows a profile and obeys
 ``scale_factor`` within the same time step (a hybrid simulator triggered by it); a
-``Units`` group does the same for several units with lists, obeying ``P_target[MW]``."""
+``Units`` group does the same for several units with lists, obeying ``P_target[MW]``; a
+``QuietUnits`` group reports by exception (`massca.scenario.reporting`): after obeying
+its set-points it says nothing more in that time step."""
 
 from __future__ import annotations
 
@@ -24,6 +26,13 @@ META = {
             "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "P_target[MW]"],
             "trigger": ["P_target[MW]"],
         },
+        "QuietUnits": {
+            "public": True,
+            "params": ["profiles", "bands"],
+            "attrs": ["P[MW]", "P_min[MW]", "P_max[MW]", "P_target[MW]"],
+            "trigger": ["P_target[MW]"],
+            "non-persistent": ["P[MW]", "P_min[MW]", "P_max[MW]", "P_target[MW]"],
+        },
     },
 }
 
@@ -40,14 +49,19 @@ class UnitSim(mosaik_api_v3.Simulator):
         self.step_size = 900
         self.groups: dict[str, list[dict[str, Any]]] = {}
         self.received: dict[str, list[tuple[int, Any]]] = {}
+        self.quiet: set[str] = set()  # QuietUnits groups
+        self.told: set[str] = set()  # groups given set-points in the present step
 
     def init(self, sid, time_resolution=1.0, step_size=900):
         self.step_size = step_size
         return self.meta
 
     def create(self, num, model, profile=(1.0,), band=(1.0, 1.0), obey=True, **group):
-        if model == "Units":
-            return [self._group(group["profiles"], group["bands"]) for _ in range(num)]
+        if model in ("Units", "QuietUnits"):
+            created = [self._group(group["profiles"], group["bands"]) for _ in range(num)]
+            if model == "QuietUnits":
+                self.quiet.update(c["eid"] for c in created)
+            return [{**c, "type": model} for c in created]
         created = []
         for _ in range(num):
             eid = f"unit-{len(self.units)}"
@@ -72,6 +86,7 @@ class UnitSim(mosaik_api_v3.Simulator):
         return {"eid": eid, "type": "Units"}
 
     def step(self, time, inputs, max_advance):
+        self.told = {eid for eid, data in inputs.items() if data.get("P_target[MW]")}
         for eid, units in self.groups.items():
             targets = inputs.get(eid, {}).get("P_target[MW]")
             if targets:
@@ -101,6 +116,8 @@ class UnitSim(mosaik_api_v3.Simulator):
     def get_data(self, outputs):
         data = {}
         for eid, attrs in outputs.items():
+            if eid in self.quiet and eid in self.told:
+                continue  # obeyed exactly: nothing new to report
             if eid in self.groups:
                 units = self.groups[eid]
                 values = {

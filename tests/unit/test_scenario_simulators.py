@@ -119,3 +119,55 @@ def test_a_units_group_forecasts_its_next_slots_from_its_profiles() -> None:
     assert chp == [[0.0, 0.5, 0.0], [0.0, 0.5, 0.0]]  # standby, able to run up to its rating
     with pytest.raises(ConfigurationError, match="horizon = 0"):
         UnitSimulator().init("Units-1", profiles=PROFILES, horizon=0)
+
+
+UNIT_REPORT = ["P[MW]", "P_min[MW]", "P_max[MW]", "P_gen[MW]", "P_load[MW]"]
+
+
+@pytest.mark.parametrize("by_exception", [False, True])
+def test_units_that_carried_out_their_set_points_exactly_report_only_injections(
+    by_exception,
+) -> None:
+    sim = UnitSimulator()
+    sim.init("Units-0", profiles=PROFILES, step_size=900, report_by_exception=by_exception)
+    eid = sim.create(1, "Units", units=UNITS)[0]["eid"]
+    sim.step(0, {}, 10**9)
+    assert set(sim.get_data({eid: UNIT_REPORT})[eid]) == set(UNIT_REPORT)  # a new step
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_0": [0.25, 2.0, 0.3]}}}, 10**9)
+    reported = sim.get_data({eid: UNIT_REPORT})[eid]
+    if by_exception:  # within every band: the MAS knows all of it
+        assert reported == {"P_gen[MW]": [0.25, 0.0, 0.3], "P_load[MW]": [0.0, 2.0, 0.0]}
+    else:
+        assert set(reported) == set(UNIT_REPORT)
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_0": [0.25, 9.0, 0.3]}}}, 10**9)
+    assert set(sim.get_data({eid: UNIT_REPORT})[eid]) == set(UNIT_REPORT)  # clamped: reports
+    sim.step(900, {}, 10**9)
+    assert set(sim.get_data({eid: UNIT_REPORT})[eid]) == set(UNIT_REPORT)
+
+
+def test_batteries_that_hold_their_set_points_exactly_report_only_injections() -> None:
+    sim = BatterySimulator()
+    sim.init("Batteries-0", step_size=900, report_by_exception=True)
+    (bank,) = sim.create(1, "Batteries", batteries=BATTERIES)
+    eid = bank["eid"]
+    attrs = ["P[MW]", "P_discharge[MW]", "P_charge[MW]", "soc", "E[MWh]", *PARAMETERS]
+    sim.step(0, {}, 10**9)
+    assert set(sim.get_data({eid: attrs})[eid]) == set(attrs)
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_1": [-0.5, 1.0]}}}, 10**9)
+    assert sim.get_data({eid: attrs})[eid] == {
+        "P_discharge[MW]": [0.0, 1.0],
+        "P_charge[MW]": [0.5, 0.0],
+    }
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_1": [-0.5, -3.0]}}}, 10**9)
+    assert set(sim.get_data({eid: attrs})[eid]) == set(attrs)  # the second is clamped
+
+
+def test_reporting_by_exception_makes_all_but_the_injections_events() -> None:
+    from massca.scenario.reporting import by_exception
+    from massca.scenario.units import META
+
+    meta = by_exception(META, ("P_gen[MW]", "P_load[MW]"))
+    model = meta["models"]["Units"]
+    assert model["persistent"] == ["P_gen[MW]", "P_load[MW]"]
+    assert set(model["non-persistent"]) | set(model["persistent"]) == set(model["attrs"])
+    assert "persistent" not in META["models"]["Units"]  # the module's meta stays as it is

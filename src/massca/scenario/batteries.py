@@ -28,6 +28,10 @@ parameters under the names a massca storage unit agent reads (``capacity``,
 
 The simulator is *hybrid*: stepped every ``step_size`` seconds, and again at the same
 time whenever a set-point arrives (its trigger attributes).
+
+With the init param ``report_by_exception`` (`massca.scenario.reporting`), an entity
+whose batteries all hold exactly the power they were set to reports only
+``P_discharge[MW]`` and ``P_charge[MW]`` in that same-time step.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from typing import Any
 import mosaik_api_v3
 
 from massca.model import ConfigurationError, InvalidStateError, Storage, charged, storage_band
+from massca.scenario.reporting import by_exception
 
 __all__ = ["META", "PARAMETERS", "BatterySimulator"]
 
@@ -53,10 +58,11 @@ PARAMETERS = (
 )
 """A battery's parameters, output under these names for a massca storage unit agent."""
 
+_INJECTIONS = ("P_discharge[MW]", "P_charge[MW]")
+"""What an entity outputs for the grid, also when it reports by exception."""
 _ATTRS = [
     "P[MW]",
-    "P_discharge[MW]",
-    "P_charge[MW]",
+    *_INJECTIONS,
     "soc",
     "E[MWh]",
     *PARAMETERS,
@@ -92,12 +98,23 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.banks: dict[str, list[Storage]] = {}  # entity -> its batteries (one: a Battery)
         self._listed: set[str] = set()  # the Batteries entities, whose values are lists
         self.time: int | None = None  # the time step the batteries' powers belong to
+        self._by_exception = False
+        self._obeyed: set[str] = set()  # entities that hold exactly their set-points
 
-    def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900) -> dict[str, Any]:
+    def init(
+        self,
+        sid: str,
+        time_resolution: float = 1.0,
+        step_size: int = 900,
+        report_by_exception: bool = False,
+    ) -> dict[str, Any]:
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ConfigurationError(f"step_size = {step_size!r}: a whole number of steps >= 1")
         self.step_size = step_size
         self.time_resolution = float(time_resolution)
+        self._by_exception = bool(report_by_exception)
+        if self._by_exception:
+            self.meta = by_exception(self.meta, _INJECTIONS)
         return self.meta  # type: ignore[no-any-return]
 
     def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
@@ -135,6 +152,8 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 for eid, bank in self.banks.items()
             }
         new_step = self.time != time
+        if new_step:
+            self._obeyed.clear()
         self.time = time
         hours = self._hours(self.step_size)
         for eid, data in inputs.items():
@@ -142,9 +161,16 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
             powers = self._setpoints(eid, bank, data)
             if powers is None:
                 continue
+            exact = True
             for i, (battery, power) in enumerate(zip(bank, powers, strict=True)):
                 band = storage_band(battery, hours)
-                bank[i] = replace(battery, power=min(max(power, band.min), band.max))
+                held = min(max(power, band.min), band.max)
+                exact = exact and held == power
+                bank[i] = replace(battery, power=held)
+            if self._by_exception and exact and not new_step:
+                self._obeyed.add(eid)
+            else:
+                self._obeyed.discard(eid)
         return time + self.step_size if new_step else None
 
     def _setpoints(self, eid: str, bank: list[Storage], data: dict[str, Any]) -> list[float] | None:
@@ -170,6 +196,8 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         for eid, attrs in outputs.items():
             bank = self.banks[eid]
             wanted = [attr for attr in attrs if attr in _OUTPUTS or attr in PARAMETERS]
+            if eid in self._obeyed:  # reports by exception: nothing new for the MAS
+                wanted = [attr for attr in wanted if attr in _INJECTIONS]
             if eid in self._listed:
                 data[eid] = {attr: [_output(b, attr) for b in bank] for attr in wanted}
             else:

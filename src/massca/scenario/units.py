@@ -27,6 +27,10 @@ iteration.
 
 The simulator is *hybrid*: stepped every ``step_size`` seconds, and again at the same
 time whenever set-points arrive (its trigger attribute).
+
+With the init param ``report_by_exception`` (`massca.scenario.reporting`), an entity
+whose units all carried out their set-points exactly reports only ``P_gen[MW]`` and
+``P_load[MW]`` in that same-time step.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ import numpy as np
 
 from massca.model import ConfigurationError
 from massca.scenario.profiles import SLOT_SECONDS, Profiles
+from massca.scenario.reporting import by_exception
 
 __all__ = ["KINDS", "META", "UnitSimulator"]
 
@@ -93,6 +98,10 @@ class _Group:
         return low, high
 
 
+_INJECTIONS = ("P_gen[MW]", "P_load[MW]")
+"""What an entity outputs for the grid, also when it reports by exception."""
+
+
 class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
     """``Units`` entities; see the module docstring."""
 
@@ -104,6 +113,8 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self._matrix = np.zeros((1, 1))
         self.horizon = 1
         self._slot = 0
+        self._by_exception = False
+        self._obeyed: set[str] = set()  # entities that carried out their set-points exactly
 
     def init(
         self,
@@ -112,6 +123,7 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         profiles: Any = None,
         step_size: int = 900,
         horizon: int = 1,
+        report_by_exception: bool = False,
     ) -> dict[str, Any]:
         if not isinstance(profiles, Profiles):
             raise ConfigurationError(
@@ -125,6 +137,9 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
             raise ConfigurationError(f"UnitSimulator horizon = {horizon!r}: a whole number >= 1")
         self.horizon = horizon
+        self._by_exception = bool(report_by_exception)
+        if self._by_exception:
+            self.meta = by_exception(self.meta, _INJECTIONS)
         return self.meta  # type: ignore[no-any-return]
 
     def create(self, num: int, model: str, units: Any = None) -> list[dict[str, Any]]:
@@ -180,8 +195,14 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     group = self.groups[eid]
                     low, high = group.band()
                     (values,) = targets.values()
-                    group.p = np.clip(np.asarray(values, dtype=float), low, high)
+                    asked = np.asarray(values, dtype=float)
+                    group.p = np.clip(asked, low, high)
+                    if self._by_exception and np.array_equal(group.p, asked):
+                        self._obeyed.add(eid)
+                    else:
+                        self._obeyed.discard(eid)
             return None
+        self._obeyed.clear()
         self._slot = slot = time // SLOT_SECONDS
         for group in self.groups.values():
             group.natural = self._matrix[group.rows, slot] * group.rating
@@ -201,6 +222,8 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 "P_gen[MW]": np.where(group.is_load, 0.0, p),
                 "P_load[MW]": np.where(group.is_load, p, 0.0),
             }
+            if eid in self._obeyed:  # reports by exception: nothing new for the MAS
+                attrs = [attr for attr in attrs if attr in _INJECTIONS]
             data[eid] = {attr: values[attr].tolist() for attr in attrs if attr in values}
             if "forecast" in attrs:
                 data[eid]["forecast"] = self._forecast(group)

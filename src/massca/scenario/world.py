@@ -165,10 +165,19 @@ def build_world(
             if config.grid_limit is None
             else {"import_max": config.grid_limit, "export_max": config.grid_limit},
         )
+        # over a simulated network the confirming iteration is a second round that can
+        # make up for lost messages: the units report every iteration then
+        by_exception = network is None  # massca.scenario.reporting
         unitsim = world.start(
-            "Units", step_size=config.step, profiles=profiles, horizon=config.horizon
+            "Units",
+            step_size=config.step,
+            profiles=profiles,
+            horizon=config.horizon,
+            report_by_exception=by_exception,
         )
-        batterysim = world.start("Batteries", step_size=config.step)
+        batterysim = world.start(
+            "Batteries", step_size=config.step, report_by_exception=by_exception
+        )
     sims = _Sims(massim, unitsim, batterysim, gridsim)
     coordinator = massim.MosaikAgents()
     rng = random.Random(config.seed)

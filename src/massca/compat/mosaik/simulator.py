@@ -604,12 +604,17 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
 
         A unit's band is the ``unit`` param, or inferred from its sources when its first
         input arrives; units without a band yet have had no input and are reported.
+        Report by exception: in a same-time iteration, a unit (or unit group) that sends
+        nothing holds the set-point it was told (as the main job's simulators do once
+        they carried it out exactly).
         """
         for unit in [u for u in self._unbanded if "current" in inputs.get(u, {})]:
             self._set_band(unit, infer_band(unit, list(inputs[unit]["current"])))
             self._unbanded.discard(unit)
         result = self._result  # the targets the units were told in this time step, if any
         told = result.targets if self._loop.iteration and result is not None else None
+        if told is not None:
+            self._states.update(told)  # overwritten below by every unit that reports
         states_from_inputs(inputs, self._bands, self._params, time, self._states, told)
         for unit in self._storage:
             data = inputs.get(unit)
