@@ -147,21 +147,3 @@ def test_bad_injections_are_named() -> None:
         ConfigurationError, match=r"Injections-0: P_gen\[MW\] has 1 values for 2 buses"
     ):
         sim.step(0, {eid: {"P_gen[MW]": {"Units-0.u": [1.0]}}}, 10**9)
-
-
-def test_numba_is_used_only_where_it_pays_off_over_the_run(monkeypatch) -> None:
-    import pandapower as pp
-
-    from massca.scenario.gridsim import numba_pays_off
-
-    monkeypatch.setattr(pp, "NUMBA_INSTALLED", True)
-    assert not numba_pays_off(2, 96)  # the default day: compiling costs more than it saves
-    assert not numba_pays_off(50, 96 * 3)  # three days of 50 cells: not quite
-    assert numba_pays_off(50, 96 * 5)
-    assert not numba_pays_off(2, 96 * 9)
-    assert numba_pays_off(2, 96 * 11)
-    monkeypatch.setattr(pp, "NUMBA_INSTALLED", False)
-    assert not numba_pays_off(50, 96 * 365)
-    sim = RecyclingGrid()
-    sim.init("Grid-0", 1.0, step_size=900, numba=True)
-    assert sim._numba is False  # asked for, but not installed

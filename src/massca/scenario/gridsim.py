@@ -24,15 +24,15 @@ up), one source each, so mosaik moves a list where it moved a value per bus and 
 feed the same hidden generator and load per bus as the ``Bus`` entities' inputs; all
 inputs that reach one row in a step add up.
 
-numba (``pip install massca[fast]``) makes pandapower's power flow faster: voltages only,
-6.6 instead of 13.1 ms a step at 50 cells and 2.6 instead of 5.3 ms at 2
-(`benchmarks/power_flow.py`), but it compiles for about 2 s in every process at the first
-power flow. The simulator's ``numba`` param (default False) switches it on;
-`numba_pays_off` says when a run is long enough for it.
+The Newton-Raphson solve is lightsim2grid's (a dependency; pandapower picks it when it is
+installed and the grid allows it): a voltages-only power flow (below) takes 1.6 ms at 50
+cells with it, 13.0 ms with pandapower's own solver and 6.5 ms with numba, which gains
+nothing beside lightsim2grid and is not used (`benchmarks/power_flow.py`).
 
 Results on demand: pandapower spends a third of a recycled power flow (5 of 15 ms at 50
-cells) writing every result table (buses, lines, transformers, switches), and the main
-job reads only the external grid's power. So, after the first power flow, a step solves
+cells with its own solver; 5 of 6.7 ms with lightsim2grid) writing every result table
+(buses, lines, transformers, switches), and the main job reads only the external grid's
+power. So, after the first power flow, a step solves
 for the voltages only (pandapower's ``only_v_results``, what its own time series use)
 and computes the external grid's P and Q from them as pandapower does (the slack bus's
 injection plus what its bus consumes): from the same voltages, bit for bit the values
@@ -60,14 +60,7 @@ from pandapower.pypower.idx_bus import PD, QD
 
 from massca.model import ConfigurationError
 
-__all__ = ["INJECTIONS", "RECYCLE", "RecyclingGrid", "numba_pays_off"]
-
-NUMBA_COMPILE_S = 2.5
-"""What numba's first compilation costs a process (a run's start-up grew by 2.2 s; the
-first power flow alone takes 1.7 s; 3.0 to 3.6 s on a loaded machine)."""
-NUMBA_SAVES_S = (0.0025, 0.00008)
-"""What numba saves per voltages-only power flow: a constant and a part per cell, in
-seconds (measured 2.7 ms at 2 cells, 6.5 ms at 50 cells)."""
+__all__ = ["INJECTIONS", "RECYCLE", "RecyclingGrid"]
 
 
 def _slack_power(net: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -95,19 +88,15 @@ def _slack_power_agrees(net: Any) -> bool:
     )
 
 
-def numba_pays_off(cells: int, steps: int) -> bool:
-    """Whether numba is installed and a run of ``steps`` power flows over ``cells`` cells
-    saves more than numba's compilation costs (about 4 days at 50 cells, 10 at 2)."""
-    base, per_cell = NUMBA_SAVES_S
-    return bool(pp.NUMBA_INSTALLED) and steps * (base + per_cell * cells) > NUMBA_COMPILE_S
-
-
 INJECTIONS = "Injections"
 _INJECTED = {"P_gen[MW]": ("sgen", "p_mw"), "P_load[MW]": ("load", "p_mw")}
 """An ``Injections`` input -> the table and column of each bus's hidden element."""
 
 RECYCLE = {"bus_pq": True, "gen": False, "trafo": False}
 """What pandapower recomputes each step: the buses' P and Q only."""
+_RUNPP = {"recycle": RECYCLE, "numba": False}
+"""``runpp``'s options for every step: numba off (see the module docstring; asked for and
+not installed, pandapower prints a warning on stderr)."""
 
 _Target = tuple[str, str, Any, Any]  # (table, column, row index, aggregator)
 
@@ -127,16 +116,7 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
         self._injections: dict[str, np.ndarray] = {}  # entity -> its buses
         self._rows: dict[tuple[str, str], np.ndarray] = {}  # see _hidden_rows
         self._solved = False
-        self._numba = False
         self._voltages_only = False  # see the module docstring: results on demand
-
-    def init(
-        self, sid: str, time_resolution: float, step_size: int | None = 900, numba: bool = False
-    ) -> Any:
-        """mosaik-pandapower-2's ``init``, and whether the power flow uses ``numba`` (if it
-        is installed; see the module docstring)."""
-        self._numba = bool(numba) and bool(pp.NUMBA_INSTALLED)
-        return super().init(sid, time_resolution, step_size=step_size)
 
     def create(self, num: int, model: str, **params: Any) -> Any:
         if model != INJECTIONS:
@@ -216,7 +196,7 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
         while nobody asked for more (see the module docstring)."""
         net = self._net
         if not self._solved:
-            pp.runpp(net, numba=self._numba, recycle=RECYCLE, only_v_results=False)
+            pp.runpp(net, only_v_results=False, **_RUNPP)
             self._solved = True
             self._voltages_only = _slack_power_agrees(net)
             return
@@ -227,7 +207,7 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
         net = self._net
         options = net._options
         options["only_v_results"] = self._voltages_only  # what a recycled run reads
-        pp.runpp(net, numba=self._numba, recycle=RECYCLE)
+        pp.runpp(net, **_RUNPP)
         if self._voltages_only:
             if not net._ppc["success"]:  # pandapower raises only where it writes results
                 raise LoadflowNotConverged(

@@ -41,7 +41,6 @@ from massca.model.builders import split_evenly
 from massca.model.network import Network
 from massca.scenario.config import ScenarioConfig
 from massca.scenario.grid import GridUnit, build_grid, interface_ratings
-from massca.scenario.gridsim import numba_pays_off
 from massca.scenario.profiles import SLOT_SECONDS, load_profiles
 from massca.scenario.progress import REPORT_EVERY, RunProgress
 from massca.scenario.results import BATTERY_OUTPUTS, CELL_OUTPUTS
@@ -135,9 +134,7 @@ def build_world(
         units = tuple(u for u in units if u.kind != "battery")
     ratings = interface_ratings(net, config.cells)
     world = mosaik.World(SIM_CONFIG, skip_greetings=True, configure_logging=False)
-    gridsim = world.start(
-        "Grid", step_size=config.step, numba=numba_pays_off(config.cells, config.steps)
-    )
+    gridsim = world.start("Grid", step_size=config.step)
     grid = gridsim.Grid(net=net)
     entities = {e.eid: e for e in grid.children}
     log_path = out / LOG_NAME if config.log else None
