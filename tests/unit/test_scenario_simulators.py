@@ -171,3 +171,23 @@ def test_reporting_by_exception_makes_all_but_the_injections_events() -> None:
     assert model["persistent"] == ["P_gen[MW]", "P_load[MW]"]
     assert set(model["non-persistent"]) | set(model["persistent"]) == set(model["attrs"])
     assert "persistent" not in META["models"]["Units"]  # the module's meta stays as it is
+
+
+def test_a_set_point_a_rounding_error_beyond_the_band_is_held_as_asked() -> None:
+    """The MAS computes a battery's band from its reported state of charge, which can
+    move the band's edge by a rounding error; that is no request beyond the band."""
+    from massca.model import storage_band
+
+    sim = BatterySimulator()
+    sim.init("Batteries-0", step_size=900, report_by_exception=True)
+    (bank,) = sim.create(1, "Batteries", batteries=BATTERIES)
+    eid = bank["eid"]
+    sim.step(0, {}, 10**9)
+    edge = storage_band(sim.banks[eid][1], 0.25).max  # 2.0 MW: the second battery's limit
+    beside = edge * (1 + 4e-16)  # a rounding error above
+    assert beside > edge
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_1": [0.0, beside]}}}, 10**9)
+    assert sim.banks[eid][1].power == beside
+    assert set(sim.get_data({eid: ["P[MW]", "P_discharge[MW]"]})[eid]) == {"P_discharge[MW]"}
+    sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_1": [0.0, edge + 1e-6]}}}, 10**9)
+    assert sim.banks[eid][1].power == edge  # beyond it: clamped

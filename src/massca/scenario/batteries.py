@@ -17,7 +17,10 @@ Every time step starts idle (0 MW) and reports the state of charge at its start.
 set-point arriving in the same time step (``P_target[MW]``, signed: + discharging, or,
 for a ``Battery``, a ``scale_factor`` of the present power) is clamped into the band the
 state of charge allows for the step (`storage_band`) and held; when the next time step
-begins, the content is updated with the power held (`charged`).
+begins, the content is updated with the power held (`charged`, which keeps the content
+within its bounds). A set-point within `ROUNDING` of the band is held as asked: whoever
+computes the band from the reported state of charge (``content / capacity``, times
+``capacity`` again) can land a rounding error beside its edges.
 
 Outputs: ``P[MW]`` (signed, + discharging), ``P_discharge[MW]`` and ``P_charge[MW]``
 (both >= 0: connect them to a bus's ``P_gen[MW]`` and ``P_load[MW]``, since
@@ -42,7 +45,14 @@ from typing import Any
 
 import mosaik_api_v3
 
-from massca.model import ConfigurationError, InvalidStateError, Storage, charged, storage_band
+from massca.model import (
+    Band,
+    ConfigurationError,
+    InvalidStateError,
+    Storage,
+    charged,
+    storage_band,
+)
 from massca.scenario.reporting import by_exception
 
 __all__ = ["META", "PARAMETERS", "BatterySimulator"]
@@ -58,6 +68,9 @@ PARAMETERS = (
 )
 """A battery's parameters, output under these names for a massca storage unit agent."""
 
+ROUNDING = 1e-12
+"""How far, relative to the band's largest bound (or 1 MW), a set-point may lie outside
+the band and still be held as asked (a rounding error, not a request beyond it)."""
 _INJECTIONS = ("P_discharge[MW]", "P_charge[MW]")
 """What an entity outputs for the grid, also when it reports by exception."""
 _ATTRS = [
@@ -163,8 +176,7 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 continue
             exact = True
             for i, (battery, power) in enumerate(zip(bank, powers, strict=True)):
-                band = storage_band(battery, hours)
-                held = min(max(power, band.min), band.max)
+                held = _held(power, storage_band(battery, hours))
                 exact = exact and held == power
                 bank[i] = replace(battery, power=held)
             if self._by_exception and exact and not new_step:
@@ -212,6 +224,15 @@ _OUTPUTS = {
     "soc": lambda b: b.soc,
     "E[MWh]": lambda b: b.content,
 }
+
+
+def _held(power: float, band: Band) -> float:
+    """The power a battery holds when set to ``power`` with ``band`` for the step: it,
+    clamped into the band unless it lies within `ROUNDING` of it."""
+    slack = ROUNDING * max(abs(band.min), abs(band.max), 1.0)
+    if band.min - slack <= power <= band.max + slack:
+        return power
+    return min(max(power, band.min), band.max)
 
 
 def _output(battery: Storage, attr: str) -> float:
