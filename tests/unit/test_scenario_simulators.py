@@ -187,7 +187,7 @@ def test_a_set_point_a_rounding_error_beyond_the_band_is_held_as_asked() -> None
     beside = edge * (1 + 4e-16)  # a rounding error above
     assert beside > edge
     sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_1": [0.0, beside]}}}, 10**9)
-    assert sim.banks[eid][1].power == beside
+    assert sim.powers[eid][1] == beside
     assert set(sim.get_data({eid: ["P[MW]", "P_discharge[MW]"]})[eid]) == {"P_discharge[MW]"}
     sim.step(0, {eid: {"P_target[MW]": {"MAS-0.Units_1": [0.0, edge + 1e-6]}}}, 10**9)
-    assert sim.banks[eid][1].power == edge  # beyond it: clamped
+    assert sim.powers[eid][1] == edge  # beyond it: clamped

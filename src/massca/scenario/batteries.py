@@ -108,7 +108,10 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         super().__init__(META)
         self.step_size = 900
         self.time_resolution = 1.0
-        self.banks: dict[str, list[Storage]] = {}  # entity -> its batteries (one: a Battery)
+        # entity -> its batteries (one: a Battery) as the time step began: their content
+        # and parameters (their ``power`` is what they held in the step before, unused)
+        self.banks: dict[str, list[Storage]] = {}
+        self.powers: dict[str, list[float]] = {}  # entity -> what its batteries hold now
         self._listed: set[str] = set()  # the Batteries entities, whose values are lists
         self.time: int | None = None  # the time step the batteries' powers belong to
         self._by_exception = False
@@ -146,13 +149,15 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 self._listed.add(eid)
             else:
                 self.banks[eid] = [_battery(eid, params)]
+            self.powers[eid] = [b.power for b in self.banks[eid]]
             created.append({"eid": eid, "type": model})
         return created
 
     def battery(self, eid: str) -> Storage:
-        """The battery of the ``Battery`` entity ``eid``."""
+        """The battery of the ``Battery`` entity ``eid`` as it is now (the power it holds)."""
         (battery,) = self.banks[eid]
-        return battery
+        (power,) = self.powers[eid]
+        return replace(battery, power=power)
 
     def _hours(self, steps: int) -> float:
         return steps * self.time_resolution / 3600.0
@@ -160,10 +165,10 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int | None:
         if self.time is not None and time > self.time:  # a new time step: settle the last
             hours = self._hours(time - self.time)
-            self.banks = {
-                eid: [replace(charged(b, b.power, hours), power=0.0) for b in bank]
-                for eid, bank in self.banks.items()
-            }
+            for eid, bank in self.banks.items():
+                powers = self.powers[eid]
+                self.banks[eid] = [charged(b, p, hours) for b, p in zip(bank, powers, strict=True)]
+                self.powers[eid] = [0.0] * len(bank)  # every time step starts idle
         new_step = self.time != time
         if new_step:
             self._obeyed.clear()
@@ -174,11 +179,9 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
             powers = self._setpoints(eid, bank, data)
             if powers is None:
                 continue
-            exact = True
-            for i, (battery, power) in enumerate(zip(bank, powers, strict=True)):
-                held = _held(power, storage_band(battery, hours))
-                exact = exact and held == power
-                bank[i] = replace(battery, power=held)
+            held = [_held(p, storage_band(b, hours)) for b, p in zip(bank, powers, strict=True)]
+            exact = held == powers
+            self.powers[eid] = held
             if self._by_exception and exact and not new_step:
                 self._obeyed.add(eid)
             else:
@@ -200,7 +203,7 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         if targets:
             return [float(sum(targets.values()))]
         if data.get("scale_factor"):
-            return [bank[0].power * float(next(iter(data["scale_factor"].values())))]
+            return [self.powers[eid][0] * float(next(iter(data["scale_factor"].values())))]
         return None
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -210,19 +213,23 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
             wanted = [attr for attr in attrs if attr in _OUTPUTS or attr in PARAMETERS]
             if eid in self._obeyed:  # reports by exception: nothing new for the MAS
                 wanted = [attr for attr in wanted if attr in _INJECTIONS]
+            powers = self.powers[eid]
             if eid in self._listed:
-                data[eid] = {attr: [_output(b, attr) for b in bank] for attr in wanted}
+                data[eid] = {
+                    attr: [_output(b, p, attr) for b, p in zip(bank, powers, strict=True)]
+                    for attr in wanted
+                }
             else:
-                data[eid] = {attr: _output(bank[0], attr) for attr in wanted}
+                data[eid] = {attr: _output(bank[0], powers[0], attr) for attr in wanted}
         return data
 
 
-_OUTPUTS = {
-    "P[MW]": lambda b: b.power,
-    "P_discharge[MW]": lambda b: max(b.power, 0.0),
-    "P_charge[MW]": lambda b: max(-b.power, 0.0),
-    "soc": lambda b: b.soc,
-    "E[MWh]": lambda b: b.content,
+_OUTPUTS: dict[str, Any] = {  # (battery, the power it holds now) -> the output
+    "P[MW]": lambda b, p: p,
+    "P_discharge[MW]": lambda b, p: max(p, 0.0),
+    "P_charge[MW]": lambda b, p: max(-p, 0.0),
+    "soc": lambda b, p: b.soc,
+    "E[MWh]": lambda b, p: b.content,
 }
 
 
@@ -235,10 +242,11 @@ def _held(power: float, band: Band) -> float:
     return min(max(power, band.min), band.max)
 
 
-def _output(battery: Storage, attr: str) -> float:
-    """A battery's output ``attr`` (one of `_OUTPUTS` or `PARAMETERS`)."""
+def _output(battery: Storage, power: float, attr: str) -> float:
+    """The output ``attr`` (one of `_OUTPUTS` or `PARAMETERS`) of ``battery`` holding
+    ``power``."""
     reader = _OUTPUTS.get(attr)
-    return float(reader(battery) if reader is not None else getattr(battery, attr))
+    return float(reader(battery, power) if reader is not None else getattr(battery, attr))
 
 
 def _battery(name: str, params: Any) -> Storage:
