@@ -5,11 +5,11 @@
 Runs ``massca run --cells N --days D --no-plots`` as a child process (what a user runs,
 with the log on) and samples, every ``--every`` seconds, the child's resident memory
 (``VmRSS``; the last one seen once it has ended), the rows of ``results.csv`` written
-so far and the size of the event log.
-Each simulated day ends when its last row (96 at 15-minute steps) is written; start-up is
-the time to the first row. Prints a table per day (wall seconds, log MB, RSS at the day's
-end) and the totals with a projection to a year (365 days at the run's median s/day and
-MB/day), and writes every sample to ``samples.csv`` in the run folder.
+so far and the size of the event log. Each simulated day ends when its last row (96 at
+15-minute steps) is written (between two samples, interpolated on the rows written);
+start-up is the time to the first row. Prints a table per day (wall seconds, log MB, RSS
+at the day's end) and the totals with a projection to a year (365 days at the run's
+median s/day and MB/day), and writes every sample to ``samples.csv`` in the run folder.
 
 ``--baseline`` first runs the same grid on the same profiles without any MAS, as
 pandapower's own ``run_timeseries`` (`baseline_s_per_day`), and prints the ratio.
@@ -105,6 +105,21 @@ def log_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("events*") if p.is_file())
 
 
+def crossing(samples: list[tuple[float, int, float, int]], rows: int) -> float:
+    """When the run wrote its ``rows``-th row: between the last sample before and the
+    first sample at or after it, interpolated on the rows written (a day's end is then
+    not rounded to the sampling interval)."""
+    before = (0.0, 0)
+    for at, written, _, _ in samples:
+        if written >= rows:
+            start, done = before
+            if written == done:
+                return at
+            return start + (at - start) * (rows - done) / (written - done)
+        before = (at, written)
+    return samples[-1][0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=50)
@@ -153,7 +168,8 @@ def main() -> None:
             if rss or done:
                 samples.append(sample)
             while written >= (len(day_ends) + 1) * STEPS_PER_DAY:
-                day_ends.append((at, sample[3], rss))
+                ended = crossing(samples, (len(day_ends) + 1) * STEPS_PER_DAY)
+                day_ends.append((ended, sample[3], rss))
             if done:
                 break
             time.sleep(args.every)
@@ -163,7 +179,7 @@ def main() -> None:
         child.wait()
     if child.returncode != 0:
         sys.exit(f"massca run failed with exit status {child.returncode}")
-    first_row = next((s for s, n, _, _ in samples if n > 0), samples[-1][0])
+    first_row = crossing(samples, 1)
     with (args.out / "samples.csv").open("w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(["seconds", "rows", "rss_mb", "log_bytes"])

@@ -4,9 +4,10 @@ Belongs here: a mosaik simulator that receives the MAS's and the grid's outputs 
 writes them. Not here: plots and the summary (`report`). Inputs are filed under the
 time step (slot of ``step_size`` seconds) they belong to.
 
-Columns: ``time`` (seconds), ``datetime``; per cell, from the MAS (MW; exports and
-surpluses positive): ``<cell>_production``, ``<cell>_consumption``, ``<cell>_storage``
-(its batteries' power, + discharging), ``<cell>_balance`` and ``<cell>_class`` as
+Columns: ``time`` (seconds), ``datetime``; per cell, from the MAS (its coordinator's
+``cells`` output; MW, exports and surpluses positive):
+``<cell>_production``, ``<cell>_consumption``, ``<cell>_storage`` (its batteries' power,
++ discharging), ``<cell>_balance`` and ``<cell>_class`` as
 measured before the MAS redispatched anything in the time step; ``<cell>_balance_after``
 and ``<cell>_class_after`` after its redispatch; ``<cell>_production_change``,
 ``<cell>_consumption_change`` and ``<cell>_storage_change`` (what the MAS changed in the
@@ -45,7 +46,7 @@ import mosaik_api_v3
 
 from massca.interrupts import raise_pending
 
-__all__ = ["BATTERY_OUTPUTS", "CELL_COLUMNS", "CELL_OUTPUTS", "META", "ResultsCollector"]
+__all__ = ["BATTERY_OUTPUTS", "CELL_COLUMNS", "META", "ResultsCollector"]
 
 CELL_COLUMNS = {
     "production": "production",
@@ -63,7 +64,6 @@ CELL_COLUMNS = {
     "unresolved": "unresolved",
 }
 """A cell's MAS output -> the suffix of its column (``<cell>_<suffix>``)."""
-CELL_OUTPUTS = tuple(CELL_COLUMNS)
 BATTERY_OUTPUTS = ("E[MWh]", "capacity")
 """What the collector reads from each ``Battery`` or ``Batteries`` bank of
 `massca.scenario.batteries` (a bank's lists are summed)."""
@@ -160,11 +160,7 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
 
     def _take(self, row: dict[str, Any], attr: str, source: str, value: Any) -> None:
         eid = source.split(".", 1)[1]
-        if eid in self.cells:
-            column = CELL_COLUMNS.get(attr)
-            if column:
-                row[f"{self.cells[eid]}_{column}"] = value
-        elif eid in self.batteries:  # a battery's values, or a bank's lists of them
+        if eid in self.batteries:  # a battery's values, or a bank's lists of them
             energy, capacity = self.stored.get(eid, (0.0, 0.0))
             total = math.fsum(value) if isinstance(value, list) else value
             if attr == "E[MWh]":
@@ -172,6 +168,11 @@ class ResultsCollector(mosaik_api_v3.Simulator):  # type: ignore[misc]
             elif attr == "capacity":
                 capacity = total
             self.stored[eid] = (energy, capacity)
+        elif attr == "cells":  # the coordinator's: every cell's outputs in one value
+            for cell, outputs in value.items():
+                name = self.cells[cell]
+                for output, number in outputs.items():
+                    row[f"{name}_{CELL_COLUMNS[output]}"] = number
         elif attr == "P[MW]":
             row["external_grid_p_mw"] = value
         elif attr == "exchange":

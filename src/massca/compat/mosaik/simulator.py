@@ -126,6 +126,7 @@ META: dict[str, Any] = {
                 "negotiations_capped",
                 "missing",
                 "settled",
+                "cells",
             ],
         },
         GROUP_MODEL: {
@@ -711,12 +712,15 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
                     values[attr] = self._missing
                 elif attr == "settled":
                     values[attr] = int(self._settled)
+                elif attr == "cells":  # every cell's outputs in one value
+                    values[attr] = {c: self._cell_outputs(t) for c, t in self._tally.items()}
         return values
 
     @staticmethod
-    def _cell_outputs(cell: CellTally, attrs: list[str]) -> dict[str, Any]:
-        """A cell's outputs: its measured state before this time step's redispatch, its
-        state after the latest, the changes so far and where its residual goes."""
+    def _cell_outputs(cell: CellTally, attrs: list[str] | None = None) -> dict[str, Any]:
+        """A cell's outputs ``attrs`` (all if None): its measured state before this time
+        step's redispatch, its state after the latest, the changes so far and where its
+        residual goes."""
         latest = cell.latest
         values = {
             "production": cell.before.production.current,
@@ -733,6 +737,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             "grid": latest.plan.grid,
             "unresolved": latest.plan.unresolved,
         }
+        if attrs is None:
+            return values
         return {attr: values[attr] for attr in attrs if attr in values}
 
     # -- hooks, convergence, reporting --------------------------------------------------
