@@ -215,22 +215,14 @@ class BatterySimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
                 wanted = [attr for attr in wanted if attr in _INJECTIONS]
             powers = self.powers[eid]
             if eid in self._listed:
-                data[eid] = {
-                    attr: [_output(b, p, attr) for b, p in zip(bank, powers, strict=True)]
-                    for attr in wanted
-                }
+                data[eid] = {attr: _outputs(bank, powers, attr) for attr in wanted}
             else:
-                data[eid] = {attr: _output(bank[0], powers[0], attr) for attr in wanted}
+                data[eid] = {attr: _outputs(bank, powers, attr)[0] for attr in wanted}
         return data
 
 
-_OUTPUTS: dict[str, Any] = {  # (battery, the power it holds now) -> the output
-    "P[MW]": lambda b, p: p,
-    "P_discharge[MW]": lambda b, p: max(p, 0.0),
-    "P_charge[MW]": lambda b, p: max(-p, 0.0),
-    "soc": lambda b, p: b.soc,
-    "E[MWh]": lambda b, p: b.content,
-}
+_OUTPUTS = ("P[MW]", "P_discharge[MW]", "P_charge[MW]", "soc", "E[MWh]")
+"""The outputs besides the batteries' `PARAMETERS`."""
 
 
 def _held(power: float, band: Band) -> float:
@@ -242,11 +234,20 @@ def _held(power: float, band: Band) -> float:
     return min(max(power, band.min), band.max)
 
 
-def _output(battery: Storage, power: float, attr: str) -> float:
-    """The output ``attr`` (one of `_OUTPUTS` or `PARAMETERS`) of ``battery`` holding
-    ``power``."""
-    reader = _OUTPUTS.get(attr)
-    return float(reader(battery, power) if reader is not None else getattr(battery, attr))
+def _outputs(bank: list[Storage], powers: list[float], attr: str) -> list[float]:
+    """The output ``attr`` (one of `_OUTPUTS` or `PARAMETERS`) of each battery of
+    ``bank``, which hold ``powers``."""
+    if attr == "P[MW]":
+        return list(powers)
+    if attr == "P_discharge[MW]":
+        return [max(p, 0.0) for p in powers]
+    if attr == "P_charge[MW]":
+        return [max(-p, 0.0) for p in powers]
+    if attr == "soc":
+        return [b.soc for b in bank]
+    if attr == "E[MWh]":
+        return [b.content for b in bank]
+    return [float(getattr(b, attr)) for b in bank]
 
 
 def _battery(name: str, params: Any) -> Storage:

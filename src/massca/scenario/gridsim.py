@@ -50,6 +50,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -115,6 +116,9 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
         self._targets: dict[tuple[str, str], _Target] = {}
         self._injections: dict[str, np.ndarray] = {}  # entity -> its buses
         self._rows: dict[tuple[str, str], np.ndarray] = {}  # see _hidden_rows
+        # the inputs' (entity, attribute) order -> per table and column, the rows written
+        # to and which of them each value adds to (`np.unique`'s inverse), found once
+        self._scatters: dict[tuple[tuple[str, str], ...], dict[tuple[str, str], Any]] = {}
         self._solved = False
         self._voltages_only = False  # see the module docstring: results on demand
 
@@ -159,6 +163,7 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
         self, time: int, inputs: dict[str, dict[str, dict[str, Any]]], max_advance: int
     ) -> Any:
         columns: dict[tuple[str, str], tuple[list[Any], list[Any]]] = defaultdict(lambda: ([], []))
+        layout = []
         for eid, data in inputs.items():
             buses = self._injections.get(eid)
             for attr, values in data.items():
@@ -172,12 +177,20 @@ class RecyclingGrid(Simulator):  # type: ignore[misc]
                 into_rows, into_values = columns[table, column]
                 into_rows.append(rows)
                 into_values.append(written)
+                layout.append((eid, attr))
+        scatter = self._scatters.get(tuple(layout))
+        if scatter is None:  # inputs arranged as never before: where each value goes
+            scatter = self._scatters[tuple(layout)] = {
+                key: np.unique(
+                    np.concatenate([np.asarray(r, dtype=int) for r in rows]), return_inverse=True
+                )
+                for key, (rows, _) in columns.items()
+            }
         net = self._net
-        for (table, column), (rows, written) in columns.items():
-            every_row = np.concatenate([np.asarray(r, dtype=int) for r in rows])
-            every_value = np.concatenate([np.asarray(w, dtype=float) for w in written])
-            unique, where = np.unique(every_row, return_inverse=True)
-            net[table].loc[unique, column] = np.bincount(where, weights=every_value)
+        for (table, column), (_, written) in columns.items():
+            unique, where = scatter[table, column]
+            values = np.fromiter(chain.from_iterable(written), float, len(where))
+            net[table].loc[unique, column] = np.bincount(where, weights=values)
         self._power_flow()
         return time + self._step_size if self._step_size else None
 
