@@ -194,11 +194,11 @@ def state_from_inputs(
     inputs: Mapping[str, Mapping[str, Any]],
     params: Mapping[str, float],
     time: int,
-    told: State | None = None,
+    known: State | None = None,
 ) -> State:
     """A unit's state from its mosaik inputs and its `band_params` (see the module
     docstring), with an error naming the unit, the attribute, the source and the time for
-    every bad value; ``told`` as in `unit_state`."""
+    every bad value; ``known`` as in `unit_state`."""
     current = _total(agent, "current", inputs["current"], time)
     low = (
         _total(agent, "min", inputs["min"], time) if "min" in inputs else params.get("min", current)
@@ -206,7 +206,7 @@ def state_from_inputs(
     high = (
         _total(agent, "max", inputs["max"], time) if "max" in inputs else params.get("max", current)
     )
-    return unit_state(agent, band, low, high, current, time, told)
+    return unit_state(agent, band, low, high, current, time, known)
 
 
 def unit_state(
@@ -216,21 +216,22 @@ def unit_state(
     high: float,
     current: float,
     time: int,
-    told: State | None = None,
+    known: State | None = None,
 ) -> State:
     """A production or consumption unit's state from its band's magnitudes in MW, the one
     conversion both shapes of input (an entity per unit, a group's arrays) end in.
 
     A ``current`` within `SNAP_RTOL` outside ``[low, high]`` is snapped onto the band;
-    anything invalid is an `InvalidStateError` naming the unit and the time. ``told``: the
-    state the unit was last told to reach (the previous iteration's target); a unit that
-    reports exactly that, as units obeying their set-points do in the same-time loop, gets
+    anything invalid is an `InvalidStateError` naming the unit and the time. ``known``:
+    the state the MAS holds for the unit (within a time step, the set-point it was told;
+    else its last reading); a unit that reports exactly that, as units obeying their
+    set-points do and units at rest (a dispatchable unit on standby, PV at night) do, gets
     that very `State` back instead of an equal new one.
     """
     if not low <= current <= high:
         current = _snapped(low, high, current)
-    if told is not None and _is_unit_state(told, band, low, high, current):
-        return told
+    if known is not None and _is_unit_state(known, band, low, high, current):
+        return known
     try:
         flexibility = Flexibility(low, high, current)
     except InvalidStateError as error:
@@ -304,16 +305,15 @@ def states_from_inputs(
     params: Mapping[str, Mapping[str, float]],
     time: int,
     into: dict[str, State],
-    told: Mapping[str, State] | None = None,
 ) -> None:
     """`state_from_inputs` for every unit in ``bands`` that has a ``current`` input,
-    written into ``into``; units without inputs keep what ``into`` holds. ``told``: the
-    units' last targets (see `unit_state`)."""
+    written into ``into``, which holds the states the MAS knows (see `unit_state`); units
+    without inputs keep what ``into`` holds."""
     for unit, band in bands.items():
         data = inputs.get(unit)
         if data is not None and "current" in data:
-            target = told.get(unit) if told is not None else None
-            into[unit] = state_from_inputs(unit, band, data, params[unit], time, target)
+            known = into.get(unit)
+            into[unit] = state_from_inputs(unit, band, data, params[unit], time, known)
 
 
 def _is_unit_state(state: State, band: str, low: float, high: float, current: float) -> bool:

@@ -121,10 +121,10 @@ def read_group(
     hours: float,
     time: int,
     into: dict[str, State],
-    told: Mapping[str, State] | None = None,
 ) -> None:
-    """The members' states from the group's inputs ``data``, written into ``into``;
-    ``told`` as in `unit_state`. Errors name the group, the member and the time."""
+    """The members' states from the group's inputs ``data``, written into ``into``, which
+    holds the states the MAS knows (see `unit_state`). Errors name the group, the member
+    and the time."""
     arrays = {
         attr: _array(group, attr, sources, time)
         for attr, sources in data.items()
@@ -152,8 +152,8 @@ def read_group(
         else:
             low = magnitude(member, "min", lows[0], lows[1][i], time)
             high = magnitude(member, "max", highs[0], highs[1][i], time)
-        target = told.get(member) if told is not None else None
-        into[member] = unit_state(member, group.bands[i], low, high, current, time, target)
+        known = into.get(member)
+        into[member] = unit_state(member, group.bands[i], low, high, current, time, known)
 
 
 def read_forecast(

@@ -613,10 +613,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self._set_band(unit, infer_band(unit, list(inputs[unit]["current"])))
             self._unbanded.discard(unit)
         result = self._result  # the targets the units were told in this time step, if any
-        told = result.targets if self._loop.iteration and result is not None else None
-        if told is not None:
-            self._states.update(told)  # overwritten below by every unit that reports
-        states_from_inputs(inputs, self._bands, self._params, time, self._states, told)
+        if self._loop.iteration and result is not None:
+            self._states.update(result.targets)  # overwritten below by every unit that reports
+        states_from_inputs(inputs, self._bands, self._params, time, self._states)
         for unit in self._storage:
             data = inputs.get(unit)
             if data is not None:
@@ -624,7 +623,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):  # type: ignore[misc]
         for group in self._groups.values():
             data = inputs.get(group.eid)
             if data is not None:
-                read_group(group, data, self._hours, time, self._states, told)
+                read_group(group, data, self._hours, time, self._states)
                 read_forecast(group, data, time, self._forecasts)
 
     def _set_band(self, unit: str, band: str) -> None:
