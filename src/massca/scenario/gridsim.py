@@ -32,11 +32,11 @@ nothing beside lightsim2grid and is not used (`benchmarks/power_flow.py`).
 Results on demand: pandapower spends a third of a recycled power flow (5 of 15 ms at 50
 cells with its own solver; 5 of 6.7 ms with lightsim2grid) writing every result table
 (buses, lines, transformers, switches), and the main job reads only the external grid's
-power. So, after the first power flow, a step solves
-for the voltages only (pandapower's ``only_v_results``, what its own time series use)
-and computes the external grid's P and Q from them as pandapower does (the slack bus's
-injection plus what its bus consumes): from the same voltages, bit for bit the values
-pandapower writes (to 1e-9 MW after a different number of iterations). The first get_data
+power. So, after the first power flow, a step solves for the voltages only (pandapower's
+``only_v_results``, what its own time series use) and computes the external grid's P and
+Q from them as pandapower does (the slack bus's injection plus what its bus consumes):
+from the same voltages, bit for bit the values pandapower writes (to 1e-9 MW after a
+different number of iterations). The first get_data
 that asks for anything else makes every later step write every table again (and this
 step's too); so does a grid where the shortcut does not hold (not exactly one external
 grid, voltage-controlled generators, or a first power flow where the two disagree).
