@@ -22,7 +22,6 @@ make up for lost messages, so the main job reports by exception only without one
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Collection
 from typing import Any
 
@@ -33,9 +32,14 @@ def by_exception(meta: dict[str, Any], injections: Collection[str]) -> dict[str,
     """A copy of the mosaik ``meta`` for reporting by exception: in every model, the
     ``injections`` are persistent (a consumer is handed their last value) and every other
     attribute an event (absent from a step that did not output it)."""
-    reporting = copy.deepcopy(meta)
-    for model in reporting["models"].values():
-        attrs = list(model["attrs"])
-        model["persistent"] = [a for a in attrs if a in injections]
-        model["non-persistent"] = [a for a in attrs if a not in injections]
-    return reporting
+    return {
+        **meta,
+        "models": {
+            name: {
+                **model,
+                "persistent": [a for a in model["attrs"] if a in injections],
+                "non-persistent": [a for a in model["attrs"] if a not in injections],
+            }
+            for name, model in meta["models"].items()
+        },
+    }
