@@ -376,26 +376,23 @@ class ProcessRuntime(Runtime):
         """A worker process ended while the runtime was open: name it, fail what waits."""
         self._unwatch(worker)
         assert worker.process is not None
-        status = _exit_status(worker.process.wait())
-        cells = ", ".join(repr(c) for c in worker.cells)
-        error = StepTimeoutError(
-            f"worker {worker.name} (pid {worker.process.pid}) {status} at time {self._time}, "
-            f"iteration {self._iteration}: lost its cells {cells}",
-            worker.cells,
-        )
-        self._lost_all(error, [worker])
+        self._worker_lost(worker, _exit_status(worker.process.wait()))
 
     def _gone(self, worker: _Worker) -> None:
         """A worker's MQTT last will arrived: its connection to the broker ended without
         a goodbye (its process died, or its host stopped answering)."""
         if self._closed or self._lost is not None:
             return  # closing, or the process watch was first
+        self._worker_lost(worker, "lost its connection to the MQTT broker (its last will)")
+
+    def _worker_lost(self, worker: _Worker, what: str) -> None:
+        """Fail the step (and a start waiting for ``worker``): the worker ``what`` (ended
+        so, or lost its connection); the error names its pid and the cells it held."""
         pid = "?" if worker.process is None else worker.process.pid
         cells = ", ".join(repr(c) for c in worker.cells)
         error = StepTimeoutError(
-            f"worker {worker.name} (pid {pid}) lost its connection to the MQTT broker (its "
-            f"last will) at time {self._time}, iteration {self._iteration}: lost its cells "
-            f"{cells}",
+            f"worker {worker.name} (pid {pid}) {what} at time {self._time}, "
+            f"iteration {self._iteration}: lost its cells {cells}",
             worker.cells,
         )
         self._lost_all(error, [worker])
