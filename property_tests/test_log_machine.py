@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from massca.actors.messages import (
-    CONFIRM,
     DONE,
     REQUEST,
     Answer,
@@ -28,7 +27,7 @@ from property_tests.strategies import states
 HIERARCHY = cells_hierarchy(cells=1, depth=0, loads=1, generators=1)
 names = st.sampled_from(["coordinator", "cell-0", "cell-0.gen-0", 'x"y', "ünï"])
 messages = st.one_of(
-    st.sampled_from([CONFIRM, REQUEST, DONE]),
+    st.sampled_from([REQUEST, DONE]),
     st.builds(Answer, states),
     st.builds(Update, st.dictionaries(names, states, max_size=3)),
     st.builds(StepStart, st.dictionaries(names, states, max_size=3)),

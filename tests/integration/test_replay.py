@@ -114,17 +114,17 @@ def test_a_log_of_another_format_version_is_refused(tmp_path) -> None:
         read_log(path)
 
 
-def test_a_log_of_the_format_before_storage_is_refused_clearly(tmp_path) -> None:
+def test_a_log_of_the_previous_format_is_refused_clearly(tmp_path) -> None:
     path = record(tmp_path / "run.jsonl", steps=1)
 
     def downgrade(lines):
         header = orjson.loads(lines[0])
-        header["version"] = 3  # states without storage, two-part orders
+        header["version"] = 5  # its units confirmed their updates: replay would diverge
         lines[0] = orjson.dumps(header)
         return lines
 
     rewrite(path, downgrade)
-    with pytest.raises(LogFormatError, match="format version 3, but this massca reads version 5"):
+    with pytest.raises(LogFormatError, match="format version 5, but this massca reads version 6"):
         read_log(path)
 
 
@@ -227,7 +227,7 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
     )
     figures = orjson.loads(bench.stdout)
     assert figures["agents"] == 1 + 2 * (1 + 1 + 27)
-    assert figures["messages_per_step"] == 2 + 1 + 54 + 2 * 58 + 2 * 5
+    assert figures["messages_per_step"] == 2 + 1 + 2 * 58 + 2 * 5
     assert figures["log"] is True
     replay = subprocess.run(
         [sys.executable, "-m", "massca.cli", "replay", str(log)],
@@ -235,7 +235,7 @@ def test_bench_keeps_a_log_that_replays_in_a_separate_process(tmp_path) -> None:
         text=True,
     )
     assert replay.returncode == 0, replay.stdout + replay.stderr
-    assert "replayed: 2 steps, 2 iterations, 366 messages" in replay.stdout
+    assert "replayed: 2 steps, 2 iterations, 258 messages" in replay.stdout
 
 
 def test_the_strategy_is_recorded_and_replay_rebuilds_it_or_refuses_another(tmp_path) -> None:

@@ -86,7 +86,7 @@ def test_bench_prints_its_figures(capsys) -> None:
     out = capsys.readouterr().out
     assert "2 cells x depth 1, 59 agents (54 units, 0 batteries per cell), runtime native" in out
     assert "strategy cellular/proportional, log off" in out
-    assert "183 per step" in out
+    assert "129 per step" in out
 
 
 def test_bench_times_optimal_and_its_decision(capsys) -> None:

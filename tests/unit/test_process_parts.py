@@ -173,9 +173,25 @@ def test_a_worker_runs_its_cells_messages_and_sends_back_what_they_sent() -> Non
     mine = set(host.agents)
     units = tuple(u for u in hierarchy.units if u in mine)
     sent = host.run(Batch(0, 0, (("coordinator", units, Update(states)),))).entries
-    assert [(s, to, m.kind) for s, to, m in sent] == [(u, "coordinator", "confirm") for u in units]
+    assert sent == ()  # the units answer once asked
     sent = host.run(Batch(0, 0, (("coordinator", ("cell-1",), REQUEST),))).entries
     assert sent[-1][:2] == ("cell-1", "coordinator")  # the cell's answer, after its subtree's
+    assert sent[-1][2].state == reference_step(hierarchy, states).aggregates["cell-1"]
+
+
+def test_a_worker_whose_units_are_asked_before_their_update_answers_once_it_comes() -> None:
+    """The coordinator's update and the cells' request may reach a worker in either
+    order: asked first, the units answer when their measurements arrive."""
+    hierarchy = cells_hierarchy(cells=2, depth=1, loads=2, generators=1)
+    states = synthetic_states(hierarchy, seed=2, step=0)
+    runtime = open_runtime("native", hierarchy)
+    host = CellHost(runtime.header(), place(hierarchy, 2)[1])
+    units = tuple(u for u in hierarchy.units if u in host.agents)
+    sent = host.run(Batch(0, 0, (("coordinator", ("cell-1",), REQUEST),))).entries
+    assert [m.kind for _, _, m in sent] == ["request", "request"]  # down to the units
+    assert all(host.agents[u].awaiting() == ("coordinator",) for u in units)
+    sent = host.run(Batch(0, 0, (("coordinator", units, Update(states)),))).entries
+    assert sent[-1][:2] == ("cell-1", "coordinator")
     assert sent[-1][2].state == reference_step(hierarchy, states).aggregates["cell-1"]
 
 
@@ -184,11 +200,12 @@ def test_a_worker_whose_handler_raises_reports_it_with_what_was_sent_before() ->
     runtime = open_runtime("native", hierarchy)
     host = CellHost(runtime.header(), place(hierarchy, 2)[0])
     units = tuple(u for u in hierarchy.units if u in host.agents)
-    failed = host.run(Batch(0, 0, (("coordinator", "cell-0", REQUEST),)))
-    assert isinstance(failed, Failed)  # a unit asked before any update
+    asked_again = ("cell-0.ctl-1", (units[0],), REQUEST)
+    failed = host.run(Batch(0, 0, (("coordinator", "cell-0", REQUEST), asked_again)))
+    assert isinstance(failed, Failed)  # a unit asked twice in one step
     assert failed.agent == units[0]
     assert failed.kind == "request"
-    assert "before any update" in failed.error
+    assert "asked twice before its update" in failed.error
     assert failed.entries[0][:2] == ("cell-0", host.agents["cell-0"].children)
 
 

@@ -8,7 +8,11 @@ logging, time.
 
 Fan-out (a request or an instruction to all children, the coordinator's update to all
 units) is one multicast message to the receivers in canonical order; fan-in (answers,
-confirmations) is one message per sender.
+confirmations of orders) is one message per sender.
+
+The coordinator sends the units their measurements (``update``) and the cells their
+request at once: a unit answers once it has both, whichever arrives first (a runtime
+need not deliver the coordinator's update before a request that took another path).
 
 Every decision is the model's, made by the agent the cell concept puts it with (the
 step's `massca.model.Strategy`): a cell controller makes its cell's own proposal, every
@@ -43,13 +47,11 @@ from typing import Any, ClassVar
 
 from massca.actors.messages import (
     ANSWERS,
-    CONFIRM,
     DONE,
     DONE_PHASE,
     REQUEST,
     Answer,
     CellOrders,
-    Confirm,
     Deadline,
     Done,
     Message,
@@ -399,10 +401,18 @@ _NEGOTIATING = (NegotiationStart, NegotiationRound, NegotiationView, Negotiation
 class UnitAgent(_Participating):
     """Holds one unit's measured state; answers with it and carries out its orders.
     ``level`` is the unit's merit level (used by merit orders only); ``within`` gives
-    its candidates when its cell's controller lets its children negotiate (``cohda``)."""
+    its candidates when its cell's controller lets its children negotiate (``cohda``).
+
+    A step gives a unit its measurement (``update``, from the coordinator) and its
+    parent's request, in either order: it answers once it has both. An update always
+    arrives (it stands for the unit's own measurement, see `massca.model.network`); a
+    request may be lost over a simulated network, and then the next step's update
+    replaces the measurement it was not asked for."""
 
     __slots__ = (
         "_ahead",
+        "_asked",
+        "_measured",
         "_within",
         "coordinator",
         "forecast",
@@ -432,17 +442,36 @@ class UnitAgent(_Participating):
         self.state: State | None = None
         self.forecast: tuple[State, ...] = ()
         self.target: State | None = None
+        self._measured = False  # an update not yet answered for
+        self._asked = False  # a request that came before its update
+
+    def awaiting(self) -> tuple[str, ...]:
+        if self._asked:
+            return (self.coordinator,)  # its update
+        return super().awaiting()
 
     def on_update(self, sender: str, message: Update) -> None:
         self.state = message.states[self.id]
         self.forecast = message.forecasts.get(self.id, ())
         self.target = None
-        self._send(self.id, self.coordinator, CONFIRM)
+        if self._asked:
+            self._asked = False
+            self._answer(self.state)
+        else:
+            self._measured = True
 
     def on_request(self, sender: str, message: Request) -> None:
         state = self.state
-        if state is None:
-            raise ProtocolError(f"unit {self.id!r} was asked for its state before any update")
+        if self._measured:
+            assert state is not None
+            self._measured = False
+            self._answer(state)
+        elif self._asked:
+            raise ProtocolError(f"unit {self.id!r} was asked twice before its update")
+        else:
+            self._asked = True  # answers when its update arrives
+
+    def _answer(self, state: State) -> None:
         if self._ahead:
             forecast = padded(state, self.forecast, self._ahead)
             self._send(self.id, self.parent, Answer(state, forecast=forecast))
@@ -627,7 +656,7 @@ class CoordinatorAgent(_Parent):
         "results",
         "units",
     )
-    handles = (StepStart, Confirm, Answer, Done, Deadline, NegotiationReport, NegotiationResult)
+    handles = (StepStart, Answer, Done, Deadline, NegotiationReport, NegotiationResult)
 
     def __init__(
         self,
@@ -656,19 +685,15 @@ class CoordinatorAgent(_Parent):
         return self.children
 
     def on_step_start(self, sender: str, message: StepStart) -> None:
+        """Hand the units their measurements and ask the cells, at once (a unit answers
+        once it has both)."""
         if sender != ENVIRONMENT:
             raise ProtocolError(f"step_start must come from the environment, not {sender!r}")
-        self._phase = "update"
-        self._outstanding = set(self.units)
         self._send(self.id, self.units, Update(message.states, message.forecasts))
-
-    def on_confirm(self, sender: str, message: Confirm) -> None:
-        _expect(self._outstanding, sender, self.id, "confirm")
-        if not self._outstanding:
-            self._phase = "request"
-            self._answers = {}
-            self._wait_for(ANSWERS, self.children)
-            self._send(self.id, self.children, REQUEST)
+        self._phase = "request"
+        self._answers = {}
+        self._wait_for(ANSWERS, self.children)
+        self._send(self.id, self.children, REQUEST)
 
     def _answered(self) -> None:
         answers, config = self._answers, self.config
@@ -722,7 +747,7 @@ class CoordinatorAgent(_Parent):
 
     @property
     def phase(self) -> str:
-        """``idle``, ``update``, ``request``, ``negotiation`` or ``redispatch``."""
+        """``idle``, ``request``, ``negotiation`` or ``redispatch``."""
         return self._phase
 
 

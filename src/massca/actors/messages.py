@@ -7,11 +7,14 @@ bodiless kinds, and `ProtocolCodec` (message <-> log body). Not here: who sends 
 One step, as in the prototype's message diagram (a request, an update or an instruction
 to many agents is one multicast message):
 
-    environment --step_start--> coordinator --update--> all units --confirm--> coordinator
+    environment --step_start--> coordinator --update--> all units
     coordinator --request--> cells --request--> ... --request--> units
     units --answer--> ... --answer--> cells --answer--> coordinator
     coordinator --cell_orders--> cells --redispatch--> ... --redispatch--> units
     units --done--> ... --done--> cells --done--> coordinator --report--> environment
+
+The coordinator sends the update and the cells' request at once; a unit answers once it
+has both, in whichever order they arrive.
 
 Over a simulated network (`massca.model.network`) every parent that asks its children
 also sends itself a ``deadline`` (a timer), and goes on with the children that answered
@@ -61,14 +64,12 @@ from massca.model.orders import MeritStep
 
 __all__ = [
     "ANSWERS",
-    "CONFIRM",
     "DONE",
     "DONE_PHASE",
     "NO_FORECASTS",
     "REQUEST",
     "Answer",
     "CellOrders",
-    "Confirm",
     "Deadline",
     "Done",
     "Encoded",
@@ -106,13 +107,6 @@ class Update:
     kind: ClassVar[str] = "update"
     states: Mapping[str, State]
     forecasts: Mapping[str, tuple[State, ...]] = NO_FORECASTS
-
-
-@dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
-class Confirm:
-    """A unit confirms it has taken its update."""
-
-    kind: ClassVar[str] = "confirm"
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # a singleton: identity is equality
@@ -204,7 +198,6 @@ class Encoded:
 Message = (
     StepStart
     | Update
-    | Confirm
     | Request
     | Answer
     | CellOrders
@@ -215,10 +208,9 @@ Message = (
     | NegotiationMessage
 )
 
-CONFIRM = Confirm()
 REQUEST = Request()
 DONE = Done()
-_BODILESS: dict[str, Message] = {"confirm": CONFIRM, "request": REQUEST, "done": DONE}
+_BODILESS: dict[str, Message] = {"request": REQUEST, "done": DONE}
 
 
 _ZERO_BAND = b"[0.0,0.0,0.0]"
@@ -391,7 +383,7 @@ class ProtocolCodec:
             if plain and message.forecast is None and not message.missing:  # a unit's
                 return "answer", self._state_bytes(message.state)
             return "answer", self._answer_bytes(message)
-        if kind is Confirm or kind is Request or kind is Done:
+        if kind is Request or kind is Done:
             return message.kind, _EMPTY
         if kind is Redispatch:
             return "redispatch", dumps(_order_json(message.order))
@@ -437,7 +429,7 @@ class ProtocolCodec:
         if type(message) is not Encoded:
             return message
         bodiless = _BODILESS.get(message.kind)
-        if bodiless is not None and message.body == _EMPTY:  # a confirm, request or done
+        if bodiless is not None and message.body == _EMPTY:  # a request or a done
             return bodiless
         try:
             body = orjson.loads(message.body)
@@ -492,7 +484,6 @@ class ProtocolCodec:
 _DECODERS: dict[str, Callable[[Any], Message]] = {
     "step_start": lambda b: StepStart(_states_from(b), _forecasts_from(b)),
     "update": lambda b: Update(_states_from(b), _forecasts_from(b)),
-    "confirm": lambda b: CONFIRM,
     "request": lambda b: REQUEST,
     "answer": _answer_from,
     "cell_orders": lambda b: CellOrders(

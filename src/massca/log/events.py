@@ -3,16 +3,17 @@
 Belongs here: the value types of the log format and the header's (de)serialisation.
 Not here: writing (`writer`), reading files (`reader`), replaying (`replay`).
 
-Format version 5. Version 1 sent one `update` per unit; version 2 one multicast `update`
+Format version 6. Version 1 sent one `update` per unit; version 2 one multicast `update`
 carrying all units' states; version 3 recorded the strategy in the header, per-cell orders
 (`cell_orders`) and orders of several kinds; version 4 added storage: a state's signed
-``storage`` band, and a storage part in every order and plan; version 5 adds the compact
-encoding. Plain logs of version 4 read as version 5 (their lines are the same); a log of
-another version is refused, naming both versions.
+``storage`` band, and a storage part in every order and plan; version 5 added the compact
+encoding; version 6 drops the units' ``confirm`` of their update (the coordinator asks the
+cells at once). A log of another version is refused, naming both versions: its agents
+spoke another protocol, so replaying it with these would diverge.
 
 A log is a header line, then its events, in one of two encodings:
 
-* header: ``{"format": "massca-log", "version": 5, "massca": "<version>",
+* header: ``{"format": "massca-log", "version": 6, "massca": "<version>",
   "hierarchy": [[id, kind, parent], ...], "config": {...}}``, with ``"encoding":
   "compact"`` added in a compact log;
 * *plain* event: ``{"seq": n, "time": t, "iteration": i, "sender": id, "receiver": id,
@@ -51,9 +52,9 @@ __all__ = [
 ]
 
 FORMAT_NAME = "massca-log"
-FORMAT_VERSION = 5
-READS_VERSIONS = (4, 5)
-"""The versions this massca reads (4: a plain log of the same lines)."""
+FORMAT_VERSION = 6
+READS_VERSIONS = (6,)
+"""The versions this massca reads."""
 COMPACT = "compact"
 ENVIRONMENT = "environment"
 """The sender/receiver id of the world outside the agents (mosaik, `massca bench`)."""
@@ -134,8 +135,7 @@ class LogHeader:
         if version not in READS_VERSIONS:
             raise LogFormatError(
                 f"{where}: log format version {version!r}, but this massca reads version "
-                f"{FORMAT_VERSION} (and plain logs of version 4); replay it with the massca "
-                "version that wrote it "
+                f"{FORMAT_VERSION}; replay it with the massca version that wrote it "
                 f"({data.get('massca', 'unknown')})"
             )
         try:

@@ -14,8 +14,8 @@ The model:
   the same one-way delay (``links[agent]``, else ``delay_ms``). Requests, answers,
   orders and confirmations of orders travel over links; each message to each receiver is
   lost with probability ``loss`` (a multicast's receivers independently).
-* A unit's ``update`` and ``confirm`` stand for the unit's own measurement: they do not
-  cross the network, so they are never late and never lost. Neither is a message an agent
+* A unit's ``update`` stands for the unit's own measurement: it does not cross the
+  network, so it is never late and never lost. Neither is a message an agent
   sends itself: that is a **timer**, delivered after the agent's wait (`Wiring.wait`).
 * The coordinator waits ``deadline_ms`` for each phase (answers, then confirmations of
   orders). Every other parent waits as long as still lets its own reply reach the
