@@ -4,10 +4,11 @@ collecting results, naming silent agents. And the native runtime: the asyncio ac
 Belongs here: `Runtime` (the abstract frame) and `NativeRuntime`. Not here: the mango
 host (`massca.compat.mango`), agent logic (`agents`), the log format (`massca.log`).
 
-The native core: every agent has a mailbox; `send` records the event in the log and
-appends ``(sender, receiver, message)`` to the run queue (once per receiver of a
-multicast), which one loop drains in FIFO
-order, handing each message to its receiver's handler. No task is created per message,
+The native core: `send` records the event in the log and appends the same event,
+``(sender, receiver or receivers, message)``, to the run queue, which one loop drains in
+FIFO order, handing each message to its receiver's handler (a multicast's to each of its
+receivers in turn: what they send meanwhile queues behind, as if each receiver had its
+own entry). No task is created per message,
 nothing is copied or serialised in-process (messages are immutable). The loop yields to
 the event loop every `YIELD_EVERY` messages, so other coroutines (mosaik's I/O) progress
 and the step timeout is checked; the log is flushed there too once `FLUSH_EVERY` events are
@@ -351,7 +352,8 @@ class NativeRuntime(Runtime):
     simulates_network = True
 
     def _ready(self) -> None:
-        self._queue: deque[tuple[str, Any, Any]] = deque()  # (sender, receiver, message)
+        # (sender, receiver or a multicast's receivers, message): the events as recorded
+        self._queue: deque[tuple[str, str | tuple[str, ...], Any]] = deque()
         # over a simulated network: (arrival, rank, seq, position, sender, receivers,
         # message), one entry per run of a multicast's receivers that arrive together
         self._timeline: list[tuple[int, int, int, int, str, tuple[str, ...], Any]] = []
@@ -376,11 +378,7 @@ class NativeRuntime(Runtime):
     def send(self, sender: str, to: str | tuple[str, ...], message: Any) -> None:
         event = (sender, to, message)
         self._record(event)  # recorded before delivery
-        if type(to) is tuple:
-            deliver = self._queue.append
-            for receiver in to:
-                deliver((sender, receiver, message))
-        elif to == ENVIRONMENT:
+        if to == ENVIRONMENT:
             self._report = message
         else:
             self._queue.append(event)
@@ -395,14 +393,17 @@ class NativeRuntime(Runtime):
         self.send(ENVIRONMENT, self.hierarchy.root, start)
         handled = 0
         while queue:
-            sender, receiver, message = queue.popleft()
-            try:
-                deliver(agents[receiver], sender, message)
-            except Exception as error:
-                queue.clear()
-                raise self._agent_failed(receiver, message, error) from error
-            handled += 1
-            if handled % YIELD_EVERY == 0:
+            sender, to, message = queue.popleft()
+            receivers = to if isinstance(to, tuple) else (to,)
+            for receiver in receivers:
+                try:
+                    deliver(agents[receiver], sender, message)
+                except Exception as error:
+                    queue.clear()
+                    raise self._agent_failed(receiver, message, error) from error
+            handled += len(receivers)
+            if handled >= YIELD_EVERY:
+                handled = 0
                 await self._breathe(deadline, queue)
 
     async def _breathe(self, deadline: float, pending: deque[Any] | list[Any]) -> None:
