@@ -34,7 +34,7 @@ and ``charge_efficiency``, ``discharge_efficiency`` (default 1). Its band for th
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from massca.model import (
@@ -49,12 +49,14 @@ from massca.model import (
     Storage,
     storage_band,
 )
+from massca.model.validation import is_real
 
 __all__ = [
     "BANDS",
     "SNAP_RTOL",
     "STORAGE_INPUTS",
     "band_params",
+    "finite_magnitudes",
     "infer_band",
     "interface_params",
     "magnitude",
@@ -85,6 +87,7 @@ STORAGE_INPUTS = {
     "discharge_efficiency": 1.0,
 }
 """A storage unit's input attributes -> default (None: required); see the module doc."""
+_REQUIRED_STORAGE_INPUTS = tuple(a for a, default in STORAGE_INPUTS.items() if default is None)
 _WORDS = {
     "consumption": ("load", "fl"),
     "production": ("gen", "pv", "wind", "wecs"),
@@ -125,6 +128,18 @@ def magnitude(agent: str, attr: str, source: str, value: Any, time: int) -> floa
             "every measurement must be a finite number of MW"
         )
     return abs(float(value))
+
+
+def finite_magnitudes(values: Sequence[Any]) -> list[float] | None:
+    """`magnitude` of each of ``values``, checked as a whole: when all are floats with a
+    finite sum (so none is infinite or NaN), the common case; else None (then check them
+    one by one with `magnitude`, whose error names the bad one)."""
+    if set(map(type, values)) == _FLOATS and -math.inf < sum(values) < math.inf:
+        return list(map(abs, values))
+    return None
+
+
+_FLOATS = {float}
 
 
 def _snapped(low: float, high: float, current: float) -> float:
@@ -264,17 +279,17 @@ def storage_state(agent: str, values: Mapping[str, Any], hours: float, time: int
     ones take their defaults): its battery's band for a step of ``hours``, the one
     conversion both shapes of input end in. Errors name the unit, the attribute and the
     time."""
-    missing = [a for a, default in STORAGE_INPUTS.items() if default is None and a not in values]
+    required = _REQUIRED_STORAGE_INPUTS
+    missing = [a for a in required if a not in values]
     if missing:
         raise ConfigurationError(
             f"storage unit agent {agent!r} at time {time}: no input {', '.join(missing)}; "
-            f"connect {', '.join(a for a, d in STORAGE_INPUTS.items() if d is None)} "
-            "(see the README's storage section)"
+            f"connect {', '.join(required)} (see the README's storage section)"
         )
     numbers: dict[str, float] = {}
     for attr, default in STORAGE_INPUTS.items():
         value = values.get(attr, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        if not is_real(value) or math.isnan(value):
             raise InvalidStateError(
                 f"storage unit agent {agent!r} at time {time}: {attr} = {value!r}, not a number"
             )

@@ -32,12 +32,13 @@ a unit at 0 MW), both only while the MAS emits set-points, as for single units;
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from massca.compat.mosaik.convert import (
     STORAGE_INPUTS,
+    finite_magnitudes,
     magnitude,
     merit_level,
     scale_factor_mw,
@@ -145,15 +146,36 @@ def read_group(
         raise ConfigurationError(
             f"unit group {group.eid!r}: connect both 'min' and 'max' or neither"
         )
+    inputs = {"current": (source, currents)}
+    if lows is not None and highs is not None:
+        inputs |= {"min": lows, "max": highs}
+    magnitudes = _magnitudes(members, inputs, time)
+    for member, band, (low, high, current) in zip(members, group.bands, magnitudes, strict=True):
+        into[member] = unit_state(member, band, low, high, current, time, into.get(member))
+
+
+def _magnitudes(
+    members: tuple[str, ...], inputs: Mapping[str, tuple[str, Sequence[Any]]], time: int
+) -> Iterator[tuple[float, float, float]]:
+    """Each member's ``(min, max, current)`` magnitudes, in member order, from the lists
+    ``inputs`` (attr -> its source and list; without ``min`` and ``max`` the band is the
+    current value). The lists are checked as a whole (`finite_magnitudes`); if that fails,
+    value by value, so that a bad value raises when its member's turn comes, as it would
+    for a unit entity."""
+    checked = [finite_magnitudes(values) for _, values in inputs.values()]
+    columns = [column for column in checked if column is not None]
+    if len(columns) == len(checked):
+        now, *band = columns
+        low, high = band or (now, now)
+        yield from zip(low, high, now, strict=True)
+        return
     for i, member in enumerate(members):
-        current = magnitude(member, "current", source, currents[i], time)
-        if lows is None or highs is None:
-            low = high = current
-        else:
-            low = magnitude(member, "min", lows[0], lows[1][i], time)
-            high = magnitude(member, "max", highs[0], highs[1][i], time)
-        known = into.get(member)
-        into[member] = unit_state(member, group.bands[i], low, high, current, time, known)
+        values = {
+            attr: magnitude(member, attr, source, column[i], time)
+            for attr, (source, column) in inputs.items()
+        }
+        current = values["current"]
+        yield values.get("min", current), values.get("max", current), current
 
 
 def read_forecast(
