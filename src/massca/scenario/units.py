@@ -36,7 +36,7 @@ whose units all carried out their set-points exactly reports only ``P_gen[MW]`` 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import mosaik_api_v3
@@ -73,42 +73,58 @@ META: dict[str, Any] = {
 }
 
 
-@dataclass(slots=True)
-class _Group:
-    """A ``Units`` entity's units as arrays, one element per unit."""
+@dataclass(frozen=True, slots=True)
+class _Units:
+    """Units' fixed parameters as arrays, one element per unit."""
 
     rows: np.ndarray  # each unit's row in the simulator's profile matrix
     rating: np.ndarray
-    flexibility: np.ndarray
+    flexibility: np.ndarray  # a load's shiftable share, 0 for the others
     is_load: np.ndarray
     is_dispatchable: np.ndarray
-    natural: np.ndarray
-    p: np.ndarray
-
-    def band(self) -> tuple[np.ndarray, np.ndarray]:
-        """The units' ``(P_min, P_max)`` in MW for the present time step."""
-        return self.band_of(self.natural)
 
     def band_of(self, natural: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The units' ``(P_min, P_max)`` in MW for a natural output ``natural``."""
-        share = np.where(self.is_load, self.flexibility, 0.0)
-        low = np.where(self.is_load, natural * (1.0 - share), 0.0)
-        profiled = np.where(self.is_load, natural * (1.0 + share), natural)
+        """The units' ``(P_min, P_max)`` in MW at their natural output ``natural``."""
+        is_load, share = self.is_load, self.flexibility
+        low = np.where(is_load, natural * (1.0 - share), 0.0)
+        profiled = np.where(is_load, natural * (1.0 + share), natural)
         high = np.where(self.is_dispatchable, self.rating, profiled)
         return low, high
 
+    def __getitem__(self, units: slice) -> _Units:
+        """The units of an entity: a view, no copy."""
+        return _Units(*(getattr(self, f.name)[units] for f in fields(_Units)))
+
+    def __add__(self, more: _Units) -> _Units:
+        """These units followed by ``more``."""
+        names = [f.name for f in fields(_Units)]
+        return _Units(*(np.concatenate([getattr(self, n), getattr(more, n)]) for n in names))
+
+
+_NO_UNITS = _Units(
+    np.zeros(0, dtype=int), np.zeros(0), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool)
+)
 
 _INJECTIONS = ("P_gen[MW]", "P_load[MW]")
 """What an entity outputs for the grid, also when it reports by exception."""
 
 
 class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
-    """``Units`` entities; see the module docstring."""
+    """``Units`` entities; see the module docstring.
+
+    All entities' units are held together, an entity's units being a slice of them, so
+    that a time step's arithmetic (natural outputs, bands, the grid's injections) is one
+    array operation for all units, not one per entity.
+    """
 
     def __init__(self) -> None:
         super().__init__(META)
         self.step_size = 900
-        self.groups: dict[str, _Group] = {}
+        self.entities: dict[str, slice] = {}  # eid -> its units
+        self._units = _NO_UNITS
+        self._natural = np.zeros(0)  # every unit's natural output in the present slot
+        self._band = (np.zeros(0), np.zeros(0))  # every unit's (P_min, P_max) now
+        self._p = np.zeros(0)  # every unit's output
         self._names: list[str] = []  # the profile matrix's rows: profiles, then standby
         self._matrix = np.zeros((1, 1))
         self.horizon = 1
@@ -146,25 +162,28 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         specs = self._checked(units)
         kinds = [spec["kind"] for spec in specs]
         standby = len(self._names)
+        group = _Units(
+            rows=np.array(
+                [
+                    standby if s["kind"] == "dispatchable" else self._names.index(s["profile"])
+                    for s in specs
+                ]
+            ),
+            rating=np.array([float(s["rating"]) for s in specs]),
+            flexibility=np.array([float(s.get("flexibility", 0.0)) for s in specs]),
+            is_load=np.array([k == "load" for k in kinds]),
+            is_dispatchable=np.array([k == "dispatchable" for k in kinds]),
+        )
         created = []
         for _ in range(num):
-            eid = f"{model}-{len(self.groups)}"
-            count = len(specs)
-            self.groups[eid] = _Group(
-                rows=np.array(
-                    [
-                        standby if s["kind"] == "dispatchable" else self._names.index(s["profile"])
-                        for s in specs
-                    ]
-                ),
-                rating=np.array([float(s["rating"]) for s in specs]),
-                flexibility=np.array([float(s.get("flexibility", 0.0)) for s in specs]),
-                is_load=np.array([k == "load" for k in kinds]),
-                is_dispatchable=np.array([k == "dispatchable" for k in kinds]),
-                natural=np.zeros(count),
-                p=np.zeros(count),
-            )
+            eid = f"{model}-{len(self.entities)}"
+            first = len(self._units.rows)
+            self._units += group
+            self.entities[eid] = slice(first, first + len(specs))
             created.append({"eid": eid, "type": model})
+        count = len(self._units.rows)
+        self._natural, self._p = np.zeros(count), np.zeros(count)
+        self._band = (np.zeros(count), np.zeros(count))
         return created
 
     def _checked(self, units: Any) -> list[Mapping[str, Any]]:
@@ -189,56 +208,55 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
 
     def step(self, time: int, inputs: dict[str, Any], max_advance: int) -> int | None:
         if inputs:  # a same-time step: set-points from the MAS
+            low, high = self._band
             for eid, data in inputs.items():
                 targets = data.get("P_target[MW]")
                 if targets:
-                    group = self.groups[eid]
-                    low, high = group.band()
+                    units = self.entities[eid]
                     (values,) = targets.values()
                     asked = np.asarray(values, dtype=float)
-                    group.p = np.clip(asked, low, high)
-                    if self._by_exception and np.array_equal(group.p, asked):
+                    self._p[units] = np.clip(asked, low[units], high[units])
+                    if self._by_exception and np.array_equal(self._p[units], asked):
                         self._obeyed.add(eid)
                     else:
                         self._obeyed.discard(eid)
             return None
         self._obeyed.clear()
         self._slot = slot = time // SLOT_SECONDS
-        for group in self.groups.values():
-            group.natural = self._matrix[group.rows, slot] * group.rating
-            group.p = group.natural.copy()
+        self._natural = self._matrix[self._units.rows, slot] * self._units.rating
+        self._band = self._units.band_of(self._natural)
+        self._p = self._natural.copy()
         return time + self.step_size
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, list[float]]]:
+        p, (low, high), is_load = self._p, self._band, self._units.is_load
+        every = {
+            "P[MW]": p,
+            "P_min[MW]": low,
+            "P_max[MW]": high,
+            "P_gen[MW]": np.where(is_load, 0.0, p),
+            "P_load[MW]": np.where(is_load, p, 0.0),
+        }
         data = {}
         for eid, attrs in outputs.items():
-            group = self.groups[eid]
-            low, high = group.band()
-            p = group.p
-            values = {
-                "P[MW]": p,
-                "P_min[MW]": low,
-                "P_max[MW]": high,
-                "P_gen[MW]": np.where(group.is_load, 0.0, p),
-                "P_load[MW]": np.where(group.is_load, p, 0.0),
-            }
+            units = self.entities[eid]
             if eid in self._obeyed:  # reports by exception: nothing new for the MAS
                 attrs = [attr for attr in attrs if attr in _INJECTIONS]
-            data[eid] = {attr: values[attr].tolist() for attr in attrs if attr in values}
+            data[eid] = {attr: every[attr][units].tolist() for attr in attrs if attr in every}
             if "forecast" in attrs:
-                data[eid]["forecast"] = self._forecast(group)
+                data[eid]["forecast"] = self._forecast(self._units[units])
         return data
 
-    def _forecast(self, group: _Group) -> list[list[list[float]]]:
+    def _forecast(self, units: _Units) -> list[list[list[float]]]:
         """Per unit, ``[P_min, P_max, P]`` for each of the ``horizon - 1`` slots after the
         present one: its natural output then (standby for a dispatchable unit), a perfect
         foresight; past the profiles' end the last slot repeats."""
         last = self._matrix.shape[1] - 1
         ahead = []
         for k in range(1, self.horizon):
-            natural = self._matrix[group.rows, min(self._slot + k, last)] * group.rating
-            low, high = group.band_of(natural)
+            natural = self._matrix[units.rows, min(self._slot + k, last)] * units.rating
+            low, high = units.band_of(natural)
             ahead.append(np.stack([low, high, natural], axis=1))
         if not ahead:
-            return [[] for _ in group.rows]
+            return [[] for _ in units.rows]
         return np.stack(ahead, axis=1).tolist()  # type: ignore[no-any-return]
