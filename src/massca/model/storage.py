@@ -30,7 +30,7 @@ hours)``, ``min = -min(charge_max, (soc_max * capacity - content) /
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 
 from massca.errors import InvalidStateError
 from massca.model.state import Band
@@ -156,4 +156,20 @@ def charged(storage: Storage, power: float, hours: float) -> Storage:
         content = storage.content - applied * hours * storage.charge_efficiency
     # the band keeps the content in bounds; the clamp only removes float rounding
     content = min(max(content, storage.lowest), storage.highest)
-    return replace(storage, content=content, power=applied)
+    return _settled(storage, content, applied)
+
+
+_FIELDS = tuple(f.name for f in fields(Storage))
+
+
+def _settled(storage: Storage, content: float, power: float) -> Storage:
+    """``storage`` holding ``content`` MWh and ``power`` MW, not checked again: `charged`
+    keeps the content within its bounds and the power finite, and every other field is
+    one that was checked when ``storage`` was made (checking them all again was a third
+    of a battery's settlement)."""
+    settled: Storage = object.__new__(Storage)
+    for name in _FIELDS:
+        object.__setattr__(settled, name, getattr(storage, name))
+    object.__setattr__(settled, "content", content)
+    object.__setattr__(settled, "power", power)
+    return settled
