@@ -389,18 +389,17 @@ class NativeRuntime(Runtime):
             return
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        queue, agents = self._queue, self.agents
+        queue, hand_over = self._queue, self._hand_over
         self.send(ENVIRONMENT, self.hierarchy.root, start)
         handled = 0
         while queue:
             sender, to, message = queue.popleft()
             receivers = to if isinstance(to, tuple) else (to,)
-            for receiver in receivers:
-                try:
-                    deliver(agents[receiver], sender, message)
-                except Exception as error:
-                    queue.clear()
-                    raise self._agent_failed(receiver, message, error) from error
+            try:
+                hand_over(sender, receivers, message)
+            except AgentError:
+                queue.clear()
+                raise
             handled += len(receivers)
             if handled >= YIELD_EVERY:
                 handled = 0
@@ -422,35 +421,38 @@ class NativeRuntime(Runtime):
         reports; what is still on its way then is dropped."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
-        timeline, agents, pop = self._timeline, self.agents, heapq.heappop
+        timeline, hand_over, pop = self._timeline, self._hand_over, heapq.heappop
         self._now = 0
         self._send_over_network(ENVIRONMENT, self.hierarchy.root, start)
         handled = 0
         while timeline and self._report is None:
             self._now, _, _, _, sender, receivers, message = pop(timeline)
-            for receiver in receivers:
-                try:
-                    deliver(agents[receiver], sender, message)
-                except Exception as error:
-                    timeline.clear()
-                    raise self._agent_failed(receiver, message, error) from error
-                if self._report is not None:
-                    break
+            try:  # the coordinator, the one that reports, is never among several receivers
+                hand_over(sender, receivers, message)
+            except AgentError:
+                timeline.clear()
+                raise
             handled += len(receivers)
             if handled >= YIELD_EVERY:
                 handled = 0
                 await self._breathe(deadline, timeline)
         timeline.clear()  # too late for this step
 
-
-def deliver(agent: Agent, sender: str, message: Any) -> None:
-    """Hand ``message`` to ``agent``'s handler for its type (`Agent.receive` raises,
-    naming the kind, when it has none)."""
-    handler = agent.handlers.get(type(message))
-    if handler is None:
-        agent.receive(sender, message)
-    else:
-        handler(agent, sender, message)
+    def _hand_over(self, sender: str, receivers: tuple[str, ...], message: Any) -> None:
+        """Hand ``message`` to each of ``receivers`` in turn, through its handler for the
+        message's type (`Agent.receive` raises, naming the kind, when it has none);
+        `AgentError` naming the receiver whose handler raised."""
+        agents, kind = self.agents, type(message)
+        for receiver in receivers:
+            agent = agents[receiver]
+            handler = agent.handlers.get(kind)
+            try:
+                if handler is None:
+                    agent.receive(sender, message)
+                else:
+                    handler(agent, sender, message)
+            except Exception as error:
+                raise self._agent_failed(receiver, message, error) from error
 
 
 def kind_of(message: Any) -> str:
@@ -463,8 +465,7 @@ def handling(agent: str, message: Any) -> Site:
     return agent, f"agent {agent!r} handling {kind_of(message)!r}"
 
 
-for _delivering in (NativeRuntime._run, NativeRuntime._run_over_network):
-    mark(
-        _delivering,  # the receiver of the message in hand
-        lambda frame: handling(frame.f_locals["receiver"], frame.f_locals["message"]),
-    )
+mark(
+    NativeRuntime._hand_over,  # the receiver of the message in hand
+    lambda frame: handling(frame.f_locals["receiver"], frame.f_locals["message"]),
+)
