@@ -22,7 +22,7 @@ from massca.compat.spread import PLACEMENTS, TRANSPORTS
 from massca.entry import say_stopped
 from massca.errors import ConfigurationError, LogFormatError, MasscaError
 from massca.interrupts import EXIT_INTERRUPTED, stop_requests
-from massca.log import Event, LogHeader, ReplayReport
+from massca.log import FORMAT_VERSION, Event, LogHeader, ReplayReport
 from massca.log.events import receivers_of
 from massca.model.strategy import BETWEEN_CELLS, WITHIN_CELL
 
@@ -838,8 +838,8 @@ def _add_log(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export = actions.add_parser(
         "export",
         help="write a log as plain JSON lines",
-        description="Write the log LOG as plain JSON lines (version 5: the same header "
-        "and events, one object per line).",
+        description=f"Write the log LOG as plain JSON lines (version {FORMAT_VERSION}: the "
+        "same header and events, one object per line).",
     )
     export.add_argument("log", metavar="LOG", help="an event log written by massca")
     export.add_argument(
