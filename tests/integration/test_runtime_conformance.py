@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from massca.actors.messages import Redispatch, Request
+from massca.actors.messages import Redispatch, Request, Update
 from massca.compat.runtimes import open_runtime
 from massca.errors import AgentError, StepTimeoutError
 from massca.log import ENVIRONMENT, read_log
@@ -136,6 +136,26 @@ def test_a_silent_agent_is_named_in_the_timeout(runtime_kind, small_hierarchy) -
     assert error.silent == (mute,)
     assert repr(mute) in str(error)
     assert "coordinator phase: request" in str(error)
+
+
+def test_a_unit_whose_update_never_arrives_is_named_in_the_timeout(
+    runtime_kind, small_hierarchy
+) -> None:
+    """Asked before its measurement, a unit waits for it: if it never comes, the unit has
+    not answered, and the stalled step names it."""
+    unmeasured = small_hierarchy.units[-1]
+
+    async def scenario():
+        async with open_runtime(runtime_kind, small_hierarchy, timeout=0.5) as runtime:
+            agent = runtime.agents[unmeasured]
+            agent.handlers = {**agent.handlers, Update: lambda agent, sender, message: None}
+            with pytest.raises(StepTimeoutError) as caught:
+                await runtime.step(0, 0, synthetic_states(small_hierarchy, 1, 0))
+            return caught.value
+
+    error = run_on(runtime_kind, scenario())
+    assert error.silent == (unmeasured,)
+    assert repr(unmeasured) in str(error)
 
 
 def test_both_runtimes_record_the_same_events(small_hierarchy, tmp_path) -> None:

@@ -189,7 +189,7 @@ def test_a_worker_whose_units_are_asked_before_their_update_answers_once_it_come
     units = tuple(u for u in hierarchy.units if u in host.agents)
     sent = host.run(Batch(0, 0, (("coordinator", ("cell-1",), REQUEST),))).entries
     assert [m.kind for _, _, m in sent] == ["request", "request"]  # down to the units
-    assert all(host.agents[u].awaiting() == ("coordinator",) for u in units)
+    assert set(host.agents["cell-1.ctl-1"].awaiting()) == set(units)  # asked, not answered
     sent = host.run(Batch(0, 0, (("coordinator", units, Update(states)),))).entries
     assert sent[-1][:2] == ("cell-1", "coordinator")
     assert sent[-1][2].state == reference_step(hierarchy, states).aggregates["cell-1"]

@@ -407,7 +407,8 @@ class UnitAgent(_Participating):
     parent's request, in either order: it answers once it has both. An update always
     arrives (it stands for the unit's own measurement, see `massca.model.network`); a
     request may be lost over a simulated network, and then the next step's update
-    replaces the measurement it was not asked for."""
+    replaces the measurement it was not asked for. A unit asked whose update never comes
+    has not answered: a stalled step names it (its `awaiting` stays empty)."""
 
     __slots__ = (
         "_ahead",
@@ -444,11 +445,6 @@ class UnitAgent(_Participating):
         self.target: State | None = None
         self._measured = False  # an update not yet answered for
         self._asked = False  # a request that came before its update
-
-    def awaiting(self) -> tuple[str, ...]:
-        if self._asked:
-            return (self.coordinator,)  # its update
-        return super().awaiting()
 
     def on_update(self, sender: str, message: Update) -> None:
         self.state = message.states[self.id]
