@@ -8,11 +8,11 @@ The native core: `send` records the event in the log and appends the same event,
 ``(sender, receiver or receivers, message)``, to the run queue, which one loop drains in
 FIFO order, handing each message to its receiver's handler (a multicast's to each of its
 receivers in turn: what they send meanwhile queues behind, as if each receiver had its
-own entry). No task is created per message,
-nothing is copied or serialised in-process (messages are immutable). The loop yields to
-the event loop every `YIELD_EVERY` messages, so other coroutines (mosaik's I/O) progress
-and the step timeout is checked; the log is flushed there too once `FLUSH_EVERY` events are
-buffered, which bounds the memory of very large steps. A queue that runs dry before the
+own entry). No task is created per message, nothing is copied or serialised in-process
+(messages are immutable). The loop yields to the event loop every `YIELD_EVERY`
+deliveries, so other coroutines (mosaik's I/O) progress and the step timeout is checked;
+the log is flushed there too once `FLUSH_EVERY` events are buffered, which bounds the
+memory of very large steps. A queue that runs dry before the
 coordinator reports is a stalled step: `StepTimeoutError` names the agents that never
 answered, at once.
 
@@ -80,7 +80,8 @@ __all__ = ["DEFAULT_TIMEOUT", "FLUSH_EVERY", "YIELD_EVERY", "NativeRuntime", "Ru
 DEFAULT_TIMEOUT = 30.0
 """Seconds one step may take before `StepTimeoutError`."""
 YIELD_EVERY = 4096
-"""Messages the native core handles between yields to the event loop."""
+"""Deliveries the native core makes between yields to the event loop (a multicast counts
+once per receiver and is never split)."""
 FLUSH_EVERY = 1 << 18
 """Buffered log events (262,144, some 25 MB) that make the native core flush the log in
 the middle of a step; it flushes at every step's end anyway. This only bounds the memory
