@@ -93,14 +93,14 @@ class _Units:
 
     def __getitem__(self, units: slice) -> _Units:
         """The units of an entity: a view, no copy."""
-        return _Units(*(getattr(self, f.name)[units] for f in fields(_Units)))
+        return _Units(*(getattr(self, name)[units] for name in _UNIT_FIELDS))
 
     def __add__(self, more: _Units) -> _Units:
         """These units followed by ``more``."""
-        names = [f.name for f in fields(_Units)]
-        return _Units(*(np.concatenate([getattr(self, n), getattr(more, n)]) for n in names))
+        return _Units(*(np.concatenate([getattr(self, n), getattr(more, n)]) for n in _UNIT_FIELDS))
 
 
+_UNIT_FIELDS = tuple(f.name for f in fields(_Units))
 _NO_UNITS = _Units(
     np.zeros(0, dtype=int), np.zeros(0), np.zeros(0), np.zeros(0, bool), np.zeros(0, bool)
 )
@@ -122,7 +122,6 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
         self.step_size = 900
         self.entities: dict[str, slice] = {}  # eid -> its units
         self._units = _NO_UNITS
-        self._natural = np.zeros(0)  # every unit's natural output in the present slot
         self._band = (np.zeros(0), np.zeros(0))  # every unit's (P_min, P_max) now
         self._p = np.zeros(0)  # every unit's output
         self._names: list[str] = []  # the profile matrix's rows: profiles, then standby
@@ -182,7 +181,7 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
             self.entities[eid] = slice(first, first + len(specs))
             created.append({"eid": eid, "type": model})
         count = len(self._units.rows)
-        self._natural, self._p = np.zeros(count), np.zeros(count)
+        self._p = np.zeros(count)
         self._band = (np.zeros(count), np.zeros(count))
         return created
 
@@ -223,9 +222,9 @@ class UnitSimulator(mosaik_api_v3.Simulator):  # type: ignore[misc]
             return None
         self._obeyed.clear()
         self._slot = slot = time // SLOT_SECONDS
-        self._natural = self._matrix[self._units.rows, slot] * self._units.rating
-        self._band = self._units.band_of(self._natural)
-        self._p = self._natural.copy()
+        natural = self._matrix[self._units.rows, slot] * self._units.rating
+        self._band = self._units.band_of(natural)
+        self._p = natural  # every time step starts from the natural output
         return time + self.step_size
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, list[float]]]:
