@@ -8,8 +8,10 @@ How it works: events are taken in ``seq`` order, each checked for its place in t
 structure first (`massca.log.structure`: sequence numbers, steps, times and iterations,
 field types). An event sent by an agent must be the next message that agent produced during
 replay (same receiver, kind and body, bit for bit: its encoding against the record's);
-an event addressed to an agent is decoded and handed to it, and whatever it sends is
-queued for comparison with later events. The first mismatch is the `Divergence`.
+an event addressed to an agent is handed to it (as the message its sender produced in
+replay, which encodes as the record does; an event of the environment's decoded), and
+whatever it sends is queued for comparison with later events. The first mismatch is the
+`Divergence`.
 
 A log recorded over a simulated network (``network``: a
 `massca.model.network.Wiring`) is replayed in simulated time, as it ran: each
@@ -136,7 +138,9 @@ def replay(
     last: Event | None = None
     for _, event in structured(numbered, log.header, where):
         if timeline is None:
-            divergence = _check_sent(event, produced, codec) or _deliver(event, agents, codec)
+            divergence, message = _check_sent(event, produced, codec)
+            if divergence is None:
+                divergence = _deliver(event, agents, codec, message)
         else:
             divergence = timeline.replay(event)
         if divergence is not None:
@@ -183,7 +187,7 @@ class _Timeline:
     def replay(self, event: Event) -> Divergence | None:
         """Check ``event`` against what its sender produced (delivering what arrived
         before it sent it), then schedule its deliveries."""
-        sent_at, divergence = 0, None
+        sent_at, divergence, message = 0, None, None
         if event.sender == ENVIRONMENT:
             self.now = 0
         else:
@@ -191,15 +195,17 @@ class _Timeline:
             if divergence is None:
                 queue = self._produced.get(event.sender)
                 sent_at = queue[0][2] if queue else 0
-                divergence = _check_sent(event, self._produced, self._codec)
+                divergence, message = _check_sent(event, self._produced, self._codec)
         if divergence is not None:
             return divergence
         if event.receiver == ENVIRONMENT:  # the report: the step is over
             self._pending.clear()
             return None
-        return self._schedule(event, sent_at)
+        return self._schedule(event, sent_at, message)
 
-    def _schedule(self, event: Event, sent_at: int) -> Divergence | None:
+    def _schedule(self, event: Event, sent_at: int, message: Any) -> Divergence | None:
+        """Schedule ``event``'s deliveries; ``message``: the one its sender produced in
+        replay (None: decode the record's)."""
         receivers = receivers_of(event)
         unknown = [r for r in receivers if r not in self._agents]
         if unknown:
@@ -208,7 +214,8 @@ class _Timeline:
         if not runs:
             return None  # lost to every receiver
         try:
-            message = self._codec.decode(event.kind, event.body)
+            if message is None:
+                message = self._codec.decode(event.kind, event.body)
         except Exception as error:
             return _divergence(event, receivers[0], "a message", f"{type(error).__name__}: {error}")
         for arrival, rank, first, run in runs:
@@ -236,26 +243,33 @@ class _Timeline:
         return None
 
 
-def _check_sent(event: Event, produced: Produced, codec: MessageCodec) -> Divergence | None:
+def _check_sent(
+    event: Event, produced: Produced, codec: MessageCodec
+) -> tuple[Divergence | None, Any]:
+    """Check an agent's recorded ``event`` against the next message its sender produced
+    in replay: ``(the divergence or None, that message)``; ``(None, None)`` for the
+    environment's events (replay has no environment to produce them)."""
     if event.sender == ENVIRONMENT:
-        return None
-    expected = _show(event.receiver, event.kind, event.body)
+        return None, None
     queue = produced.get(event.sender)
     if not queue:
-        return _divergence(event, event.sender, expected, "the agent sent nothing more")
+        nothing = "the agent sent nothing more"
+        return _divergence(event, event.sender, _expected(event), nothing), None
     receiver, message, _ = queue.popleft()
     kind, body = codec.encode(message)
     # bit for bit: the replayed encoding against the record's, both as orjson writes them
     # (so -0.0 is not 0.0, and 1 is not 1.0)
     if receiver != event.receiver or kind != event.kind or body != dumps(event.body):
-        return _divergence(event, event.sender, expected, _show(receiver, kind, orjson.loads(body)))
-    return None
+        actual = _show(receiver, kind, orjson.loads(body))
+        return _divergence(event, event.sender, _expected(event), actual), message
+    return None, message
 
 
 def _deliver(
-    event: Event, agents: Mapping[str, Replayable], codec: MessageCodec
+    event: Event, agents: Mapping[str, Replayable], codec: MessageCodec, message: Any
 ) -> Divergence | None:
-    message = None
+    """Hand ``event``'s message to its receivers: ``message``, the one its sender produced
+    in replay (which encodes as the record does), or, None, the record's decoded."""
     for receiver in receivers_of(event):
         agent = agents.get(receiver)
         if agent is None:
@@ -294,6 +308,11 @@ def _leftover(produced: Produced, last: Event | None, codec: MessageCodec) -> Di
 
 def _divergence(event: Event, agent: str, expected: str, actual: str) -> Divergence:
     return Divergence(event.seq, event.time, event.iteration, agent, event.kind, expected, actual)
+
+
+def _expected(event: Event) -> str:
+    """What the record says ``event`` is, for a divergence."""
+    return _show(event.receiver, event.kind, event.body)
 
 
 def _show(receiver: str | tuple[str, ...], kind: str, body: Any) -> str:
