@@ -9,7 +9,10 @@ so far and the size of the event log. Each simulated day ends when its last row 
 15-minute steps) is written (between two samples, interpolated on the rows written);
 start-up is the time to the first row. Prints a table per day (wall seconds, log MB, RSS
 at the day's end) and the totals with a projection to a year (365 days at the run's
-median s/day and MB/day), and writes every sample to ``samples.csv`` in the run folder.
+median s/day and MB/day), writes every sample to ``samples.csv`` in the run folder and
+draws ``soak.png`` there: the wall seconds of each simulated day against the issue's 2.5 s
+(and the baseline's, if measured), and the resident memory and the log's size over the
+run against the 400 MB limit.
 
 ``--baseline`` first runs the same grid on the same profiles without any MAS, as
 pandapower's own ``run_timeseries`` (`baseline_s_per_day`), and prints the ratio.
@@ -27,6 +30,8 @@ import time
 from pathlib import Path
 
 STEPS_PER_DAY = 96
+TARGET_S_PER_DAY = 2.5  # issue "A simulated year in minutes"
+RSS_LIMIT_MB = 400  # the same issue's limit for a 28-day run
 START = "2016-06-01 00:00"  # massca run's default start
 
 
@@ -120,6 +125,41 @@ def crossing(samples: list[tuple[float, int, float, int]], rows: int) -> float:
     return samples[-1][0]
 
 
+def plot(
+    samples: list[tuple[float, int, float, int]],
+    walls: list[float],
+    baseline: float | None,
+    path: Path,
+) -> None:
+    """Draw the soak's ``walls`` (seconds per simulated day) and its ``samples`` (resident
+    memory and log size over wall time) into the PNG ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (days, memory) = plt.subplots(2, 1, figsize=(9, 6.5), constrained_layout=True)
+    days.bar(range(1, len(walls) + 1), walls, color="tab:blue", label="massca run")
+    days.axhline(TARGET_S_PER_DAY, color="tab:red", linestyle="--", label="target")
+    if baseline is not None:
+        days.axhline(baseline, color="tab:gray", linestyle=":", label="run_timeseries, no MAS")
+    top = 1.3 * max(*walls, TARGET_S_PER_DAY)
+    days.set(xlabel="simulated day", ylabel="wall s per simulated day", ylim=(0, top))
+    days.set_title(f"{len(walls)} simulated days: median {statistics.median(walls):.2f} s/day")
+    days.legend(loc="upper center", ncols=3)
+    seconds = [at for at, _, _, _ in samples]
+    memory.plot(seconds, [rss for _, _, rss, _ in samples], color="tab:green", label="RSS")
+    memory.axhline(RSS_LIMIT_MB, color="tab:red", linestyle="--", label="RSS limit")
+    memory.set(xlabel="wall s", ylabel="resident memory, MB", ylim=(0, RSS_LIMIT_MB * 1.1))
+    log = memory.twinx()
+    log.plot(seconds, [size / 1e6 for *_, size in samples], color="tab:purple", label="log")
+    log.set_ylabel("event log, MB")
+    lines = memory.get_lines() + log.get_lines()
+    memory.legend(lines, [line.get_label() for line in lines], loc="center right")
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=50)
@@ -206,6 +246,8 @@ def main() -> None:
         )
         if baseline:
             print(f"massca / pandapower run_timeseries: {per_day / baseline:.1f}x")
+        plot(samples, walls, baseline, args.out / "soak.png")
+        print(f"drawn: {args.out / 'soak.png'}")
     if scratch is not None:
         scratch.cleanup()
 
