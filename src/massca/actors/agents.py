@@ -194,13 +194,18 @@ def _expect(outstanding: set[str], sender: str, owner: str, kind: str) -> None:
 class _Participating(Agent):
     """An agent that takes part in negotiations its parent moderates (``cohda``): a cell
     between the cells, a unit or a controller among its siblings. It starts from its own
-    candidates (`_options`) and reports to whoever opened the negotiation."""
+    candidates (`_options`) and reports to whoever opened the negotiation.
 
-    __slots__ = ("_participant",)
+    A neighbour's view of the first round comes over another link than this agent's
+    start, so it may come first: it is kept until the start (a later round's cannot, as
+    rounds open only once every participant has reported)."""
+
+    __slots__ = ("_early", "_participant")
 
     def __init__(self, agent_id: str, send: Send) -> None:
         super().__init__(agent_id, send)
         self._participant: Participant | None = None
+        self._early: list[tuple[str, NegotiationView]] = []  # first views before the start
 
     def awaiting(self) -> tuple[str, ...]:
         if self._participant is not None:
@@ -212,14 +217,20 @@ class _Participating(Agent):
         raise NotImplementedError
 
     def on_cohda_start(self, sender: str, message: NegotiationStart) -> None:
-        self._participant = Participant(
+        self._participant = participant = Participant(
             self.id, sender, self._send, self._options(), message.target, message.overlay
         )
+        early, self._early = self._early, []
+        for neighbour, view in early:
+            participant.on_view(neighbour, view)
 
     def on_cohda_round(self, sender: str, message: NegotiationRound) -> None:
         self._taking_part().on_round(message)
 
     def on_cohda_view(self, sender: str, message: NegotiationView) -> None:
+        if self._participant is None and message.round == 1:
+            self._early.append((sender, message))  # it overtook this agent's start
+            return
         self._taking_part().on_view(sender, message)
 
     def on_cohda_end(self, sender: str, message: NegotiationEnd) -> None:
