@@ -18,7 +18,8 @@ over real messages, so its outcome is the reference's for any delivery order:
    that has heard every sender among its neighbours responds to all of them at once, in
    id order of the senders (`respond`), and reports whether it has a new view. A
    participant with nothing to tell and no sender among its neighbours sits the round
-   out; views of a round that arrive before the round's opening wait for it.
+   out; views of a round that arrive before the round's opening wait for it, and so do
+   first-round views that arrive before the participant's start (its agent keeps them).
 3. When a round's reports name no sender, no message is in flight: the moderator sends
    ``cohda_end``, every participant answers with its candidate and the best complete
    performance it held, and the moderator takes the solution (`best_of`, in id order).
