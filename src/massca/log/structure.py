@@ -24,7 +24,7 @@ Only the last step may still be open: the log of a run that stopped mid-step end
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from massca.errors import LogFormatError
 from massca.log.events import ENVIRONMENT, Event, LogHeader
@@ -44,70 +44,70 @@ def structured(
     names = {*header.hierarchy.kinds, ENVIRONMENT}
     expected = FIRST_SEQ
     for line, event in numbered:
-
-        def fail(rule: str, line: int = line) -> LogFormatError:
-            return LogFormatError(f"{where}: line {line} breaks the log's structure: {rule}")
-
-        _check_types(event, fail)
-        _check_names(event, names, fail)
-        if event.seq != expected:
-            raise fail(
-                f"seq {event.seq}, expected {expected} (an event missing, repeated or moved)"
-            )
-        expected += 1
+        broken = _types_broken(event) or _names_broken(event, names)
+        if broken is None and event.seq != expected:
+            broken = f"seq {event.seq}, expected {expected} (an event missing, repeated or moved)"
         step = (event.time, event.iteration)
-        if event.kind == "step_start" and event.sender == ENVIRONMENT:
+        if broken is not None:
+            pass
+        elif event.kind == "step_start" and event.sender == ENVIRONMENT:
             if open_step is not None:
-                raise fail(f"step {step} opens before step {open_step} closed with its report")
-            _check_order(last, step, fail)
-            open_step = last = step
+                broken = f"step {step} opens before step {open_step} closed with its report"
+            else:
+                broken = _order_broken(last, step)
+                open_step = last = step
         elif open_step is None:
-            raise fail(f"a {event.kind} event outside any step (no step_start opened one)")
+            broken = f"a {event.kind} event outside any step (no step_start opened one)"
         elif step != open_step:
-            raise fail(f"an event of step {step} inside step {open_step}")
+            broken = f"an event of step {step} inside step {open_step}"
         elif event.kind == "report" and event.receiver == ENVIRONMENT:
             open_step = None
+        if broken is not None:
+            raise LogFormatError(f"{where}: line {line} breaks the log's structure: {broken}")
+        expected += 1
         yield line, event
 
 
-Fail = Callable[[str], LogFormatError]
-
-
-def _check_types(event: Event, fail: Fail) -> None:
+def _types_broken(event: Event) -> str | None:
+    """The type rule ``event`` breaks, if any."""
     for field in ("seq", "time", "iteration"):
         value = getattr(event, field)
         if type(value) is not int:
-            raise fail(f"{field} = {value!r} is not a whole number")
+            return f"{field} = {value!r} is not a whole number"
     if event.time < 0 or event.iteration < 0:
-        raise fail(f"time {event.time} and iteration {event.iteration} must be >= 0")
+        return f"time {event.time} and iteration {event.iteration} must be >= 0"
     for field in ("sender", "kind"):
         value = getattr(event, field)
         if type(value) is not str or not value:
-            raise fail(f"{field} = {value!r} is not a name")
+            return f"{field} = {value!r} is not a name"
     receiver = event.receiver
     names = (receiver,) if type(receiver) is str else receiver
     if not (type(names) is tuple and names and all(type(n) is str and n for n in names)):
-        raise fail(f"receiver = {receiver!r} is not a name or a list of names")
+        return f"receiver = {receiver!r} is not a name or a list of names"
+    return None
 
 
-def _check_order(last: tuple[int, int] | None, step: tuple[int, int], fail: Fail) -> None:
+def _order_broken(last: tuple[int, int] | None, step: tuple[int, int]) -> str | None:
+    """The rule of time and iterations the step ``step`` breaks after ``last``, if any."""
     time, iteration = step
     if last is None or time > last[0]:
         if iteration != 0:
-            raise fail(f"step {step}: the first step of time {time} must have iteration 0")
-        return
+            return f"step {step}: the first step of time {time} must have iteration 0"
+        return None
     if time < last[0]:
-        raise fail(f"time {time} after time {last[0]}: time never decreases")
+        return f"time {time} after time {last[0]}: time never decreases"
     if iteration != last[1] + 1:
-        raise fail(
+        return (
             f"step {step} after step {last}: iterations of a time rise by one, expected "
             f"iteration {last[1] + 1}"
         )
+    return None
 
 
-def _check_names(event: Event, names: set[str], fail: Fail) -> None:
+def _names_broken(event: Event, names: set[str]) -> str | None:
     """Sender and receivers are agents of the header's hierarchy, or the environment."""
     receivers = (event.receiver,) if type(event.receiver) is str else event.receiver
     strangers = [n for n in (event.sender, *receivers) if n not in names]
     if strangers:
-        raise fail(f"{', '.join(map(repr, strangers))} is no agent of the log's hierarchy")
+        return f"{', '.join(map(repr, strangers))} is no agent of the log's hierarchy"
+    return None
