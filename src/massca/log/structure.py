@@ -44,28 +44,34 @@ def structured(
     names = {*header.hierarchy.kinds, ENVIRONMENT}
     expected = FIRST_SEQ
     for line, event in numbered:
-        broken = _types_broken(event) or _names_broken(event, names)
-        if broken is None and event.seq != expected:
-            broken = f"seq {event.seq}, expected {expected} (an event missing, repeated or moved)"
+        rule = _types_broken(event) or _names_broken(event, names)
+        if rule is None and event.seq != expected:
+            rule = f"seq {event.seq}, expected {expected} (an event missing, repeated or moved)"
+        if rule is not None:
+            raise _broken(where, line, rule)
+        expected += 1
         step = (event.time, event.iteration)
-        if broken is not None:
-            pass
-        elif event.kind == "step_start" and event.sender == ENVIRONMENT:
+        if event.kind == "step_start" and event.sender == ENVIRONMENT:
             if open_step is not None:
-                broken = f"step {step} opens before step {open_step} closed with its report"
-            else:
-                broken = _order_broken(last, step)
-                open_step = last = step
+                rule = f"step {step} opens before step {open_step} closed with its report"
+                raise _broken(where, line, rule)
+            rule = _order_broken(last, step)
+            if rule is not None:
+                raise _broken(where, line, rule)
+            open_step = last = step
         elif open_step is None:
-            broken = f"a {event.kind} event outside any step (no step_start opened one)"
+            rule = f"a {event.kind} event outside any step (no step_start opened one)"
+            raise _broken(where, line, rule)
         elif step != open_step:
-            broken = f"an event of step {step} inside step {open_step}"
+            raise _broken(where, line, f"an event of step {step} inside step {open_step}")
         elif event.kind == "report" and event.receiver == ENVIRONMENT:
             open_step = None
-        if broken is not None:
-            raise LogFormatError(f"{where}: line {line} breaks the log's structure: {broken}")
-        expected += 1
         yield line, event
+
+
+def _broken(where: str, line: int, rule: str) -> LogFormatError:
+    """The error for the event on ``line`` of the log ``where``, which breaks ``rule``."""
+    return LogFormatError(f"{where}: line {line} breaks the log's structure: {rule}")
 
 
 def _types_broken(event: Event) -> str | None:

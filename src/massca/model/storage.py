@@ -30,11 +30,11 @@ hours)``, ``min = -min(charge_max, (soc_max * capacity - content) /
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from massca.errors import InvalidStateError
 from massca.model.state import Band
-from massca.model.validation import finite_fields, is_real
+from massca.model.validation import field_names, finite_fields, is_real
 
 __all__ = ["Storage", "charged", "storage_band"]
 
@@ -159,16 +159,13 @@ def charged(storage: Storage, power: float, hours: float) -> Storage:
     return _settled(storage, content, applied)
 
 
-_FIELDS = tuple(f.name for f in fields(Storage))
-
-
 def _settled(storage: Storage, content: float, power: float) -> Storage:
     """``storage`` holding ``content`` MWh and ``power`` MW, not checked again: `charged`
     keeps the content within its bounds and the power finite, and every other field is
     one that was checked when ``storage`` was made (checking them all again was a third
     of a battery's settlement)."""
     settled: Storage = object.__new__(Storage)
-    for name in _FIELDS:
+    for name in field_names(Storage):
         object.__setattr__(settled, name, getattr(storage, name))
     object.__setattr__(settled, "content", content)
     object.__setattr__(settled, "power", power)

@@ -139,7 +139,7 @@ def finite_magnitudes(values: Sequence[Any]) -> list[float] | None:
     return None
 
 
-_FLOATS = {float}
+_FLOATS = frozenset({float})
 
 
 def _snapped(low: float, high: float, current: float) -> float:
